@@ -1,0 +1,25 @@
+"""challengelab: meta-research on biomedical image analysis challenges.
+
+Validated survey data (:func:`load_survey`, :class:`Survey`), statistics on what distinguishes winning
+solutions (:mod:`challengelab.stats`), rankings and their uncertainty from per-case results
+(:mod:`challengelab.ranking`), plotly figures (:mod:`challengelab.figures`), reports and a dashboard.
+"""
+
+from challengelab.codebook import Codebook, CodebookError, Item, load_codebook
+from challengelab.survey import Survey, example_survey, load_survey
+from challengelab.validation import SurveyValidationError, ValidationIssue
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Codebook",
+    "CodebookError",
+    "Item",
+    "Survey",
+    "SurveyValidationError",
+    "ValidationIssue",
+    "__version__",
+    "example_survey",
+    "load_codebook",
+    "load_survey",
+]

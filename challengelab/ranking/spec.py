@@ -1,0 +1,191 @@
+"""The declarative description of a ranking: :class:`RankingSpec`.
+
+A spec holds every choice that determines a ranking (method, aggregate, ties, missing values, test level and
+multiple-testing adjustment, direction). :func:`challengelab.ranking.rank`, :func:`~challengelab.ranking.bootstrap`,
+reports and the dashboard all replay a spec, and it round-trips through JSON and YAML so a report can state
+exactly how its ranking was made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Method = Literal["aggregate_then_rank", "rank_then_aggregate", "test_then_rank"]
+Ties = Literal["min", "max", "average", "first", "random"]
+PAdjust = Literal["none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by"]
+
+METHODS: tuple[str, ...] = ("aggregate_then_rank", "rank_then_aggregate", "test_then_rank")
+TIES: tuple[str, ...] = ("min", "max", "average", "first", "random")
+P_ADJUST: tuple[str, ...] = ("none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by")
+NAMED_AGGREGATES: tuple[str, ...] = ("mean", "median")
+
+#: Relative tolerance under which two aggregated scores count as tied (see :class:`RankingSpec`).
+DEFAULT_TIE_TOLERANCE = 1e-10
+
+
+class RankingSpec(BaseModel):
+    """How to turn per-case results into a ranking.
+
+    Parameters
+    ----------
+    method : {"aggregate_then_rank", "rank_then_aggregate", "test_then_rank"}
+        ``aggregate_then_rank`` aggregates each algorithm's values over the cases of a task and ranks the
+        aggregates; ``rank_then_aggregate`` ranks the algorithms within every case (missing values rank last),
+        aggregates these ranks and ranks the aggregates; ``test_then_rank`` runs a one-sided paired Wilcoxon
+        signed-rank test for every ordered pair of algorithms and ranks by the share of significant wins.
+    aggregate : "mean", "median", float in (0, 1) or callable
+        Aggregate of values (``aggregate_then_rank``) or of case ranks (``rank_then_aggregate``). A float is a
+        quantile (R type 7, numpy ``"linear"``). A callable receives a 1-D array (or an ndarray and an ``axis``
+        keyword if it accepts one) and returns a number; specs with a callable cannot be serialised.
+    ties : {"min", "max", "average", "first", "random"}
+        As in R's ``rank``. ``random`` is reproducible through ``seed``.
+    na_treat : None, "drop" or float
+        Missing values: ``None`` raises if the method needs them treated (aggregate-then-rank and
+        test-then-rank); ``"drop"`` ignores them (pairwise complete cases for tests); a number replaces them.
+        Rank-then-aggregate always ranks missing values last in their case, as challengeR does.
+    alpha : float
+        Significance level of ``test_then_rank``.
+    p_adjust : {"none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by"}
+        Adjustment of the k(k-1) p-values of a task, applied together (statsmodels ``multipletests``, equal to
+        R's ``p.adjust``).
+    smaller_is_better : bool, mapping of task to bool, or None
+        Direction of the metric. ``None`` takes it from the assessment (``load_assessment``), else larger is
+        better.
+    tie_tolerance : float
+        Aggregated scores closer than ``tie_tolerance * max(1, largest absolute score of the task)`` are tied, so
+        that a mean of 0.75 computed in two orders does not split into two ranks. Means of the full data are
+        also summed exactly (``math.fsum``). Raw per-case values are compared exactly, as in R.
+    seed : int or None
+        Seed for ``ties="random"``.
+
+    Examples
+    --------
+    >>> from challengelab.ranking import RankingSpec
+    >>> spec = RankingSpec(method="test_then_rank", p_adjust="holm")
+    >>> RankingSpec.from_json(spec.to_json()) == spec
+    True
+    >>> spec.label()
+    'test_then_rank (alpha=0.05, p_adjust=holm)'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    method: Method
+    aggregate: Union[Literal["mean", "median"], float, Callable[..., Any]] = "mean"
+    ties: Ties = "min"
+    na_treat: Union[Literal["drop"], float, None] = None
+    alpha: float = Field(0.05, gt=0, lt=1)
+    p_adjust: PAdjust = "none"
+    smaller_is_better: Union[bool, dict[str, bool], None] = None
+    tie_tolerance: float = Field(DEFAULT_TIE_TOLERANCE, ge=0)
+    seed: Union[int, None] = None
+
+    @field_validator("aggregate", mode="before")
+    @classmethod
+    def _check_aggregate(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value not in NAMED_AGGREGATES:
+                raise ValueError(f"aggregate must be one of {NAMED_AGGREGATES}, a quantile in (0, 1) or a callable")
+            return value
+        if isinstance(value, bool):
+            raise ValueError("aggregate must not be a bool")
+        if isinstance(value, (int, float)):
+            if not 0 < float(value) < 1:
+                raise ValueError("a quantile aggregate must lie strictly between 0 and 1")
+            return float(value)
+        if callable(value):
+            return value
+        raise ValueError(f"aggregate must be one of {NAMED_AGGREGATES}, a quantile in (0, 1) or a callable")
+
+    @field_validator("na_treat", mode="before")
+    @classmethod
+    def _check_na_treat(cls, value: Any) -> Any:
+        if value is None or value == "drop":
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError('na_treat must be None, "drop" or a number')
+        if value != value:  # NaN
+            raise ValueError("na_treat must not be NaN")
+        return float(value)
+
+    @field_validator("smaller_is_better", mode="before")
+    @classmethod
+    def _check_direction(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): bool(v) for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _check_combination(self) -> "RankingSpec":
+        if self.method == "test_then_rank" and self.aggregate != "mean":
+            raise ValueError("aggregate does not apply to test_then_rank; leave it at 'mean'")
+        return self
+
+    # ------------------------------------------------------------------ serialisation
+    @property
+    def serialisable(self) -> bool:
+        """False when ``aggregate`` is a callable."""
+        return not callable(self.aggregate)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dictionary (JSON types only)."""
+        if not self.serialisable:
+            raise TypeError("a RankingSpec with a callable aggregate cannot be serialised")
+        return self.model_dump(mode="json")
+
+    def to_json(self, **kwargs: Any) -> str:
+        """JSON text; ``RankingSpec.from_json`` reads it back."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def to_yaml(self) -> str:
+        """YAML text; ``RankingSpec.from_yaml`` reads it back."""
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "RankingSpec":
+        return cls.model_validate(dict(data))
+
+    @classmethod
+    def from_json(cls, text: str) -> "RankingSpec":
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_yaml(cls, text: str) -> "RankingSpec":
+        return cls.from_dict(yaml.safe_load(text))
+
+    # ------------------------------------------------------------------ helpers
+    def label(self) -> str:
+        """A short human-readable name, e.g. for figure legends."""
+        if self.method == "test_then_rank":
+            return f"test_then_rank (alpha={self.alpha:g}, p_adjust={self.p_adjust})"
+        agg = self.aggregate
+        if callable(agg):
+            agg = getattr(agg, "__name__", "callable")
+        elif isinstance(agg, float):
+            agg = f"q{agg:g}"
+        return f"{self.method} ({agg})"
+
+    def direction(self, task: str, default: bool = False) -> bool:
+        """Whether smaller values are better in ``task``."""
+        if self.smaller_is_better is None:
+            return default
+        if isinstance(self.smaller_is_better, bool):
+            return self.smaller_is_better
+        return self.smaller_is_better.get(str(task), default)
+
+    def rank(self, data: Any, **columns: str):
+        """Replay this spec on ``data``: see :func:`challengelab.ranking.rank`."""
+        from challengelab.ranking.methods import rank
+
+        return rank(data, spec=self, **columns)
+
+    def bootstrap(self, data: Any, **kwargs: Any):
+        """Replay this spec on bootstrap samples: see :func:`challengelab.ranking.bootstrap`."""
+        from challengelab.ranking.bootstrap import bootstrap
+
+        return bootstrap(data, spec=self, **kwargs)

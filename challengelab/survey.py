@@ -1,0 +1,304 @@
+"""The :class:`Survey`: one validated survey round, as four related pandas tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
+from challengelab.codebook import Codebook, load_codebook
+from challengelab.io import TABLES, RawSurvey, RawTable, read_survey
+from challengelab.schema import TableResult, validate_table
+from challengelab.validation import SurveyValidationError, ValidationIssue
+
+#: Task columns joined into ``Survey.responses``.
+TASK_COLUMNS = ("challenge_id", "task_category", "modality", "n_teams")
+#: Challenge columns joined into ``Survey.responses``.
+CHALLENGE_COLUMNS = ("conference", "year")
+#: Columns the sidebar-style filters of :meth:`Survey.filter` accept.
+FILTERS = ("conference", "year", "task_category", "modality", "challenge_id", "task_id")
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A validated survey round.
+
+    Attributes
+    ----------
+    challenges, tasks, organizers : pandas.DataFrame
+        The validated tables (typed; missing values are ``pd.NA``).
+    responses : pandas.DataFrame
+        One row per team and task with the questionnaire items, the derived ``winner`` column (rank == 1),
+        the task's ``challenge_id``, ``task_category``, ``modality``, ``n_teams`` and the challenge's
+        ``conference`` and ``year``. Multi-select items are a ``"; "``-joined string plus one boolean indicator
+        column per level (``motivation__prize_money``).
+    codebook : Codebook
+        The items of this survey round.
+    metadata : dict
+        Key/value pairs of the optional ``about`` sheet (``synthetic``, ``generator``, ``seed``, ...).
+    source : str
+        Where the survey was read from.
+    warnings : list of ValidationIssue
+        Problems that did not stop loading (unknown columns, tasks without a responding winner, ...).
+    """
+
+    challenges: pd.DataFrame
+    tasks: pd.DataFrame
+    responses: pd.DataFrame
+    organizers: pd.DataFrame
+    codebook: Codebook
+    metadata: dict[str, str] = field(default_factory=dict)
+    source: str = "(in memory)"
+    warnings: tuple[ValidationIssue, ...] = ()
+
+    # --- construction ------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_frames(cls, challenges: pd.DataFrame, tasks: pd.DataFrame, responses: pd.DataFrame,
+                    organizers: pd.DataFrame, *, codebook: str | Path | Codebook = "2021",
+                    metadata: Mapping[str, str] | None = None, source: str = "(in memory)") -> Survey:
+        """Validate four DataFrames (raw values, as they would come from a file) into a Survey.
+
+        Rows are numbered as in a sheet with a header row (the first data row is row 2).
+        """
+        frames = {"challenges": challenges, "tasks": tasks, "responses": responses, "organizers": organizers}
+        tables = {
+            name: RawTable(name, frame.astype(object).where(frame.notna(), None).reset_index(drop=True),
+                           list(range(2, len(frame) + 2)), source, name)
+            for name, frame in frames.items()
+        }
+        return _build(RawSurvey(tables, dict(metadata or {}), source, []), load_codebook(codebook))
+
+    # --- views -------------------------------------------------------------------------------------------
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when the data says it is simulated (the bundled example is)."""
+        return str(self.metadata.get("synthetic", "")).strip().lower() in ("true", "yes", "1")
+
+    @property
+    def items(self) -> list[str]:
+        """Names of the participant questionnaire items present in ``responses``."""
+        return [name for name in self.codebook.names(table="responses") if name in self.responses.columns]
+
+    def item_names(self, *, section: str | Iterable[str] | None = None,
+                   type: str | Iterable[str] | None = None) -> list[str]:
+        """Participant items by section and/or type, e.g. ``item_names(type="binary")``."""
+        return [n for n in self.codebook.names(section=section, type=type, table="responses")
+                if n in self.responses.columns]
+
+    @property
+    def strategy_items(self) -> list[str]:
+        """The binary items of the strategy and algorithm sections."""
+        return self.item_names(section=("strategy", "algorithm"), type="binary")
+
+    def filter(self, **criteria: object) -> Survey:
+        """A survey restricted to tasks matching every criterion.
+
+        Each criterion is a column of :data:`FILTERS` and a value or a collection of values; ``None`` or an
+        empty collection means "no restriction".
+
+        Examples
+        --------
+        >>> import challengelab
+        >>> s = challengelab.example_survey().filter(conference="MICCAI", task_category=["segmentation"])
+        >>> set(s.tasks["task_category"]) == {"segmentation"}
+        True
+        """
+        unknown = set(criteria) - set(FILTERS)
+        if unknown:
+            raise ValueError(f"cannot filter by {', '.join(sorted(unknown))}; filters are {', '.join(FILTERS)}")
+        tasks = self.tasks.merge(self.challenges[["challenge_id", *CHALLENGE_COLUMNS]], on="challenge_id",
+                                 how="left")
+        keep = pd.Series(True, index=tasks.index)
+        for column, wanted in criteria.items():
+            if wanted is None:
+                continue
+            values = [wanted] if isinstance(wanted, (str, int)) else list(wanted)  # type: ignore[arg-type]
+            if not values:
+                continue
+            keep &= tasks[column].astype(object).isin(values).fillna(False).astype(bool)
+        task_ids = set(tasks.loc[keep, "task_id"])
+        challenge_ids = set(tasks.loc[keep, "challenge_id"])
+        return Survey(
+            challenges=self.challenges[self.challenges["challenge_id"].isin(challenge_ids)].reset_index(drop=True),
+            tasks=self.tasks[self.tasks["task_id"].isin(task_ids)].reset_index(drop=True),
+            responses=self.responses[self.responses["task_id"].isin(task_ids)].reset_index(drop=True),
+            organizers=self.organizers[self.organizers["task_id"].isin(task_ids)].reset_index(drop=True),
+            codebook=self.codebook, metadata=self.metadata, source=self.source, warnings=self.warnings,
+        )
+
+    def summary(self) -> dict[str, object]:
+        """Counts a person wants first: challenges, tasks, responses, winners, coverage."""
+        responses = self.responses
+        per_task = responses.groupby("task_id", observed=True).size()
+        coverage = (per_task / self.tasks.set_index("task_id")["n_teams"]).dropna()
+        return {
+            "source": self.source,
+            "synthetic": self.is_synthetic,
+            "codebook": self.codebook.name,
+            "challenges": len(self.challenges),
+            "tasks": len(self.tasks),
+            "responses": len(responses),
+            "teams": int(responses["team_id"].nunique()),
+            "winning_responses": int(responses["winner"].sum()),
+            "tasks_with_responding_winner": int(responses.loc[responses["winner"], "task_id"].nunique()),
+            "leaderboard_teams": int(self.tasks["n_teams"].sum()) if len(self.tasks) else 0,
+            "median_response_rate": float(coverage.median()) if len(coverage) else float("nan"),
+            "organizer_responses": len(self.organizers),
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        label = ", synthetic" if s["synthetic"] else ""
+        return (f"<Survey {s['source']}{label}: {s['challenges']} challenges, {s['tasks']} tasks, "
+                f"{s['responses']} responses, codebook {s['codebook']}>")
+
+
+def load_survey(path: str | Path, codebook: str | Path | Codebook = "2021") -> Survey:
+    """Read and validate a survey round.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.xlsx`` workbook with sheets ``challenges``, ``tasks``, ``responses``, ``organizers`` (and an
+        optional ``about`` sheet of key/value metadata), a ``.zip`` of the four CSV files, or a folder holding
+        them as ``.csv`` or ``.parquet``.
+    codebook : str, Path or Codebook, default "2021"
+        A bundled codebook name or a codebook file.
+
+    Returns
+    -------
+    Survey
+
+    Raises
+    ------
+    SurveyValidationError
+        With every problem of every table in ``.issues`` (file, sheet, row, column, reason).
+
+    Examples
+    --------
+    >>> import challengelab
+    >>> from challengelab._paths import example_dir
+    >>> survey = challengelab.load_survey(example_dir() / "survey_2021_synthetic.xlsx")
+    >>> survey.tasks.shape[0]
+    80
+    """
+    codebook = load_codebook(codebook)
+    try:
+        raw = read_survey(path)
+    except ValueError as exc:
+        raise SurveyValidationError([ValidationIssue(str(exc), file=Path(path).name)], source=str(path)) from exc
+    return _build(raw, codebook)
+
+
+def example_survey() -> Survey:
+    """The bundled **synthetic** survey round (simulated from published 2021 aggregates; not real teams)."""
+    return _example_cached()
+
+
+_EXAMPLE: list[Survey] = []
+
+
+def _example_cached() -> Survey:
+    if not _EXAMPLE:
+        _EXAMPLE.append(load_survey(example_dir() / EXAMPLE_SURVEY_FILE))
+    return _EXAMPLE[0]
+
+
+# --- building and cross-table checks ---------------------------------------------------------------------------
+
+
+def _build(raw: RawSurvey, codebook: Codebook) -> Survey:
+    issues = list(raw.issues)
+    results: dict[str, TableResult] = {}
+    for name in TABLES:
+        if name in raw.tables:
+            results[name] = validate_table(raw.tables[name], codebook)
+            issues.extend(results[name].issues)
+    counts = {name: {"rows_in": r.rows_in, "rows_accepted": r.rows_in - r.rows_rejected,
+                     "rows_rejected": r.rows_rejected} for name, r in results.items()}
+    if len(results) == len(TABLES):
+        issues.extend(_cross_table_issues(raw, results))
+    if any(i.severity == "error" for i in issues):
+        raise SurveyValidationError(issues, source=raw.source, row_counts=counts)
+    challenges, tasks = results["challenges"].frame, results["tasks"].frame
+    organizers = results["organizers"].frame
+    responses = _enrich_responses(results["responses"].frame, tasks, challenges, codebook)
+    return Survey(challenges, tasks, responses, organizers, codebook, raw.metadata, raw.source,
+                  tuple(i for i in issues if i.severity == "warning"))
+
+
+def _cross_table_issues(raw: RawSurvey, results: dict[str, TableResult]) -> list[ValidationIssue]:
+    issues: list[ValidationIssue] = []
+
+    def where(table: str, position: int, column: str) -> dict:
+        t = raw.tables[table]
+        return {"file": t.file, "sheet": t.sheet, "row": results[table].rows[position], "column": column}
+
+    def duplicates(table: str, keys: list[str], what: str) -> None:
+        frame = results[table].frame
+        dup = frame.duplicated(keys, keep="first")
+        first = {}
+        for position, key in enumerate(map(tuple, frame[keys].astype(object).itertuples(index=False))):
+            if not dup.iat[position]:
+                first.setdefault(key, results[table].rows[position])
+                continue
+            shown = key[0] if len(key) == 1 else key
+            issues.append(ValidationIssue(f"{what} {shown} appears again (first at row {first[key]})",
+                                          **where(table, position, keys[-1]), value=None))
+
+    def unknown_reference(table: str, column: str, known: set, target: str) -> None:
+        frame = results[table].frame
+        missing = ~frame[column].isin(known).astype(bool)
+        for position in missing.to_numpy().nonzero()[0]:
+            issues.append(ValidationIssue(f"{column} {frame[column].iat[position]!r} is not in the {target} table",
+                                          **where(table, position, column)))
+
+    duplicates("challenges", ["challenge_id"], "challenge_id")
+    duplicates("tasks", ["task_id"], "task_id")
+    duplicates("responses", ["task_id", "team_id"], "team (task_id, team_id)")
+    duplicates("organizers", ["task_id"], "organizer answer for task_id")
+    tasks, responses = results["tasks"].frame, results["responses"].frame
+    unknown_reference("tasks", "challenge_id", set(results["challenges"].frame["challenge_id"]), "challenges")
+    unknown_reference("responses", "task_id", set(tasks["task_id"]), "tasks")
+    unknown_reference("organizers", "task_id", set(tasks["task_id"]), "tasks")
+
+    n_teams = responses["task_id"].map(dict(zip(tasks["task_id"], tasks["n_teams"])))
+    too_high = (responses["rank"] > n_teams).fillna(False).astype(bool)
+    for position in too_high.to_numpy().nonzero()[0]:
+        issues.append(ValidationIssue(
+            f"rank {responses['rank'].iat[position]} exceeds the task's n_teams ({n_teams.iat[position]})",
+            **where("responses", position, "rank")))
+
+    per_task = responses.groupby("task_id").size()
+    task_rows = dict(zip(tasks["task_id"], range(len(tasks))))
+    for task_id, count in per_task.items():
+        if task_id in task_rows and count > tasks["n_teams"].iat[task_rows[task_id]]:
+            issues.append(ValidationIssue(
+                f"task has {count} responses but n_teams is {tasks['n_teams'].iat[task_rows[task_id]]}",
+                **where("tasks", task_rows[task_id], "n_teams")))
+    with_winner = set(responses.loc[responses["rank"] == 1, "task_id"])
+    for position, task_id in enumerate(tasks["task_id"]):
+        if task_id not in with_winner:
+            issues.append(ValidationIssue("no rank-1 response for this task (the winner did not answer)",
+                                          **where("tasks", position, "task_id"), severity="warning"))
+    return issues
+
+
+def _enrich_responses(responses: pd.DataFrame, tasks: pd.DataFrame, challenges: pd.DataFrame,
+                      codebook: Codebook) -> pd.DataFrame:
+    context = tasks[["task_id", *TASK_COLUMNS]].merge(
+        challenges[["challenge_id", *CHALLENGE_COLUMNS]], on="challenge_id", how="left")
+    out = responses.merge(context, on="task_id", how="left", validate="many_to_one")
+    out.insert(3, "winner", (out["rank"] == 1).astype(bool))
+    for item in codebook.select(type="multi_select", table="responses"):
+        answered = out[item.name].notna()
+        for level, column in item.indicator_columns().items():
+            chosen = out[item.name].astype(object).map(
+                lambda v, lv=level: None if v is None or v is pd.NA else lv in str(v).split("; "))
+            out[column] = pd.array(chosen.where(answered, None).tolist(), dtype="boolean")
+    return out
