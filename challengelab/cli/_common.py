@@ -1,0 +1,44 @@
+"""Helpers shared by the CLI commands: loading data with located messages, printing, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+DATA_HELP = "Survey workbook (.xlsx), .zip of CSVs, or folder of CSV/Parquet files; default: the bundled " \
+            "synthetic 2021 example."
+
+
+def load_or_exit(path: Path | None, codebook: str = "2021"):
+    """Load a survey, or print every located problem and exit with code 1 (never a traceback)."""
+    import challengelab
+
+    try:
+        if path is None:
+            return challengelab.example_survey()
+        return challengelab.load_survey(path, codebook=codebook)
+    except challengelab.SurveyValidationError as exc:
+        print_issues(exc.issues, source=str(path))
+        counts = exc.row_counts
+        if counts:
+            errors.print("rows: " + "; ".join(
+                f"{t} {c['rows_in']} in = {c['rows_accepted']} accepted + {c['rows_rejected']} rejected"
+                for t, c in counts.items()))
+        raise typer.Exit(1) from None
+    except challengelab.CodebookError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+def print_issues(issues, *, source: str) -> None:
+    n_errors = sum(i.severity == "error" for i in issues)
+    errors.print(f"[bold red]{source}: {n_errors} problem{'s' if n_errors != 1 else ''}[/bold red]")
+    for issue in issues:
+        colour = "red" if issue.severity == "error" else "yellow"
+        errors.print(f"  [{colour}]{issue.severity}[/{colour}] {issue.location}: {issue.reason}"
+                     + ("" if issue.value is None else f" (value: {issue.value!r})"), soft_wrap=True)

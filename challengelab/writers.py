@@ -1,0 +1,198 @@
+"""Writing survey files: workbooks (the empty template, filled rounds such as the bundled example) and CSV folders.
+
+Workbooks get the same layout: the four data sheets with bold, frozen headers and filters, Excel drop-down lists for
+yes/no and level items, an ``about`` sheet of metadata and a ``columns`` sheet explaining every column. Files
+are written to a temporary name and moved into place, and their bytes depend only on the content (fixed zip
+timestamps), so the same data gives the same file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from challengelab.codebook import Codebook, load_codebook
+from challengelab.io import METADATA_TABLE, TABLES
+from challengelab.schema import Column, table_columns
+
+_FIXED_TIME = datetime(2021, 1, 1)
+_MAX_VALIDATED_ROWS = 5000
+
+
+def write_survey_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None = None, *,
+                          codebook: str | Path | Codebook = "2021",
+                          metadata: Mapping[str, str] | None = None) -> Path:
+    """Write a survey workbook; with ``tables=None`` an empty template.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` file to write (replaced atomically).
+    tables : mapping of table name to DataFrame, optional
+        Raw values of ``challenges``, ``tasks``, ``responses``, ``organizers`` (columns beyond the codebook's are
+        written after them). Missing tables are written empty.
+    codebook : str, Path or Codebook, default "2021"
+    metadata : mapping, optional
+        Key/value pairs for the ``about`` sheet.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    codebook = load_codebook(codebook)
+    path = Path(path)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
+    for table in TABLES:
+        columns = table_columns(table, codebook)
+        frame = (tables or {}).get(table)
+        names = [c.name for c in columns]
+        extra = [c for c in frame.columns if c not in names] if frame is not None else []
+        sheet = workbook.create_sheet(table)
+        sheet.append(names + extra)
+        if frame is not None:
+            for row in frame[[n for n in names if n in frame.columns] + extra].reindex(
+                    columns=names + extra).itertuples(index=False):
+                sheet.append([_cell(v) for v in row])
+        for position, name in enumerate(names + extra, start=1):
+            cell = sheet.cell(row=1, column=position)
+            cell.font, cell.fill = header_font, header_fill
+            cell.alignment = Alignment(horizontal="center")
+            sheet.column_dimensions[get_column_letter(position)].width = max(12, min(len(name) + 4, 40))
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(names + extra), 1))}{max(sheet.max_row, 1)}"
+        last_row = max(sheet.max_row + 200, _MAX_VALIDATED_ROWS)
+        for position, column in enumerate(columns, start=1):
+            choices = _choices(column)
+            if not choices:
+                continue
+            validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                                        showErrorMessage=column.kind != "multi_select",
+                                        errorTitle="Not an allowed answer",
+                                        error=f"Allowed: {', '.join(choices)}")
+            letter = get_column_letter(position)
+            validation.add(f"{letter}2:{letter}{last_row}")
+            sheet.add_data_validation(validation)
+
+    about = workbook.create_sheet(METADATA_TABLE)
+    about.append(["key", "value"])
+    for key, value in (metadata or {"synthetic": "false", "codebook": codebook.name}).items():
+        about.append([key, value])
+    about.column_dimensions["A"].width, about.column_dimensions["B"].width = 18, 100
+
+    explained = workbook.create_sheet("columns")
+    explained.append(["sheet", "column", "required", "type", "allowed values", "meaning"])
+    for table in TABLES:
+        for column in table_columns(table, codebook):
+            explained.append([table, column.name, "yes" if column.required else "no", _kind_text(column),
+                              _allowed_text(column), column.label])
+    for letter, width in zip("ABCDEF", (12, 26, 9, 14, 60, 70)):
+        explained.column_dimensions[letter].width = width
+    for sheet in (about, explained):
+        for cell in sheet[1]:
+            cell.font, cell.fill = header_font, header_fill
+        sheet.freeze_panes = "A2"
+    workbook.properties.created = workbook.properties.modified = _FIXED_TIME
+    workbook.properties.creator = "challengelab"
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    _atomic_write(path, _with_fixed_zip_times(buffer.getvalue()))
+    return path
+
+
+def write_survey_folder(path: str | Path, tables: Mapping[str, pd.DataFrame], *,
+                        metadata: Mapping[str, str] | None = None) -> Path:
+    """Write the four tables (and ``about.csv``) as CSV files into a new folder, all or nothing."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        for table in TABLES:
+            tables[table].to_csv(staging / f"{table}.csv", index=False)
+        if metadata:
+            pd.DataFrame({"key": list(metadata), "value": list(metadata.values())}).to_csv(
+                staging / f"{METADATA_TABLE}.csv", index=False)
+        staging.chmod(0o755)
+        if path.exists():
+            shutil.rmtree(path)
+        staging.rename(path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return path
+
+
+def _choices(column: Column) -> list[str]:
+    if column.kind == "binary":
+        return ["yes", "no"]
+    if column.kind in ("categorical", "ordinal", "multi_select"):
+        joined = ",".join(column.levels or ())
+        return list(column.levels or ()) if len(joined) < 250 else []  # Excel caps inline lists at 255 chars
+    return []
+
+
+def _kind_text(column: Column) -> str:
+    return {"id": "identifier", "text": "text", "int": "whole number", "float": "number", "binary": "yes/no",
+            "categorical": "one of", "ordinal": "one of (ordered)", "multi_select": "any of, ';'-separated"}[
+        column.kind]
+
+
+def _allowed_text(column: Column) -> str:
+    if column.levels:
+        return ", ".join(column.levels)
+    if column.kind == "binary":
+        return "yes, no (also true/false, 1/0); empty = not answered"
+    if column.kind in ("int", "float"):
+        low = "" if column.minimum is None else f">= {column.minimum:g}"
+        high = "" if column.maximum is None else f"<= {column.maximum:g}"
+        return " and ".join(x for x in (low, high) if x) or "any number"
+    return "non-empty text" if column.required else "text"
+
+
+def _cell(value):
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _with_fixed_zip_times(data: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2021, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
