@@ -1,0 +1,145 @@
+"""Benchmark of challengelab.ranking against challengeR's timings.
+
+Run: ``python benchmarks/bench_ranking.py [--repeat 3] [--large-boot 100]``.
+
+Workloads (as in issue 6):
+
+* small: 3 tasks x 5 algorithms x 50/50/120 cases; challengeR 1.0.5 on this machine needs about 22 s for the
+  aggregate-then-rank bootstrap with 1000 replicates and about 5 s for the test-then-rank bootstrap with 100
+  replicates (quoted in the issue; challengeR is not installable here, so those numbers are constants).
+* large: 1 task x 50 algorithms x 200 cases.
+
+Prints the best of ``--repeat`` wall-clock timings, the speed-up against challengeR and whether the targets
+(100x and 20x) are met. When ``Rscript`` is available, the full-data ranks are also checked against base R
+(mean + rank, and pairwise ``wilcox.test``-based test-then-rank) — identical ranks are required.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from challengelab.ranking import bootstrap, rank  # noqa: E402
+
+CHALLENGER_SECONDS = {"aggregate_then_rank": 22.0, "test_then_rank": 5.0}
+TARGET_SPEEDUP = {"aggregate_then_rank": 100.0, "test_then_rank": 20.0}
+
+
+def small_workload(seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for task, n_cases in (("T1", 50), ("T2", 50), ("T3", 120)):
+        skill = rng.normal(0.8, 0.03, 5)
+        difficulty = rng.normal(0, 0.05, n_cases)
+        for a in range(5):
+            values = np.clip(skill[a] + difficulty + rng.normal(0, 0.05, n_cases), 0, 1)
+            rows.append(pd.DataFrame({"task": task, "case": np.arange(n_cases), "algorithm": f"A{a + 1}",
+                                      "value": values.round(4)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def large_workload(seed: int = 2, n_algorithms: int = 50, n_cases: int = 200) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    skill = rng.normal(0.8, 0.03, n_algorithms)
+    difficulty = rng.normal(0, 0.05, n_cases)
+    values = np.clip(skill[None, :] + difficulty[:, None] + rng.normal(0, 0.05, (n_cases, n_algorithms)), 0, 1)
+    return pd.DataFrame({"task": "L1", "case": np.repeat(np.arange(n_cases), n_algorithms),
+                         "algorithm": np.tile([f"A{a + 1:02d}" for a in range(n_algorithms)], n_cases),
+                         "value": values.ravel().round(4)})
+
+
+def best_of(repeat: int, function) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+R_CHECK = r"""
+d <- read.csv(commandArgs(TRUE)[1])
+out <- list()
+for (t in unique(d$task)) {
+  x <- d[d$task == t, ]
+  w <- reshape(x[, c("case", "algorithm", "value")], idvar = "case", timevar = "algorithm", direction = "wide")
+  m <- as.matrix(w[, -1]); colnames(m) <- sub("value.", "", colnames(m))
+  k <- ncol(m)
+  r1 <- rank(-colMeans(m), ties.method = "min")
+  wins <- setNames(numeric(k), colnames(m))
+  p <- matrix(NA, k, k)
+  for (i in 1:k) for (j in 1:k) if (i != j)
+    p[i, j] <- wilcox.test(m[, i], m[, j], paired = TRUE, exact = FALSE, correct = TRUE,
+                           alternative = "greater")$p.value
+  for (i in 1:k) wins[i] <- sum(p[i, -i] < 0.05)
+  r2 <- rank(-wins, ties.method = "min")
+  out[[t]] <- data.frame(task = t, algorithm = colnames(m), mean_rank = r1, test_rank = r2)
+}
+write.csv(do.call(rbind, out), commandArgs(TRUE)[2], row.names = FALSE)
+"""
+
+
+def check_against_r(data: pd.DataFrame, label: str) -> None:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        print(f"  [{label}] Rscript not found: full-data ranks not checked against R")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out, script = Path(tmp, "d.csv"), Path(tmp, "r.csv"), Path(tmp, "check.R")
+        data.to_csv(src, index=False)
+        script.write_text(R_CHECK)
+        subprocess.run([rscript, str(script), str(src), str(out)], check=True, capture_output=True)
+        r = pd.read_csv(out)
+    ours_mean = rank(data, method="aggregate_then_rank")
+    ours_test = rank(data, method="test_then_rank")
+    merged = r.merge(ours_mean[["task", "algorithm", "rank"]], on=["task", "algorithm"]).merge(
+        ours_test[["task", "algorithm", "rank"]].rename(columns={"rank": "rank_test"}), on=["task", "algorithm"])
+    same_mean = bool((merged["mean_rank"] == merged["rank"]).all())
+    same_test = bool((merged["test_rank"] == merged["rank_test"]).all())
+    print(f"  [{label}] full-data ranks identical to R: aggregate_then_rank {same_mean}, test_then_rank {same_test}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--large-boot", type=int, default=100, help="replicates for the 50 x 200 workload")
+    parser.add_argument("--n-jobs", type=int, default=1)
+    args = parser.parse_args()
+
+    small = small_workload()
+    large = large_workload()
+    # warm-up (imports, first-call overheads)
+    bootstrap(small, method="aggregate_then_rank", n_boot=10, seed=0)
+    bootstrap(small, method="test_then_rank", n_boot=10, seed=0)
+
+    print("small workload: 3 tasks x 5 algorithms x 50/50/120 cases")
+    for method, n_boot in (("aggregate_then_rank", 1000), ("test_then_rank", 100)):
+        seconds = best_of(args.repeat, lambda: bootstrap(small, method=method, n_boot=n_boot, seed=1,
+                                                         n_jobs=args.n_jobs, progress=False))
+        speedup = CHALLENGER_SECONDS[method] / seconds
+        ok = "meets" if speedup >= TARGET_SPEEDUP[method] else "MISSES"
+        print(f"  {method:<20} n_boot={n_boot:<5} {seconds * 1000:8.1f} ms   challengeR ~{CHALLENGER_SECONDS[method]:.0f} s"
+              f"   speed-up {speedup:7.0f}x ({ok} the {TARGET_SPEEDUP[method]:.0f}x target)")
+    check_against_r(small, "small")
+
+    print(f"large workload: 50 algorithms x 200 cases")
+    for method, n_boot in (("aggregate_then_rank", 1000), ("rank_then_aggregate", 1000),
+                           ("test_then_rank", args.large_boot)):
+        seconds = best_of(max(1, args.repeat - 1), lambda: bootstrap(large, method=method, n_boot=n_boot, seed=1,
+                                                                     n_jobs=args.n_jobs, progress=False))
+        print(f"  {method:<20} n_boot={n_boot:<5} {seconds * 1000:8.1f} ms")
+    check_against_r(large, "large")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""Bootstrap of a ranking: resample the cases of each task and replay the ranking spec."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+from challengelab.ranking import _engine
+from challengelab.ranking.assessment import load_assessment
+from challengelab.ranking.compare import kendall_tau_rows
+from challengelab.ranking.methods import TaskRanking, _rank_dtype, as_spec, rank
+from challengelab.ranking.spec import RankingSpec
+
+__all__ = ["bootstrap", "BootstrapResult", "SingleCaseTaskWarning"]
+
+#: Elements per vectorised block (bounds memory; about 16 MB per float array).
+_BLOCK_ELEMENTS = 2_000_000
+#: Work (array elements) above which ``progress=None`` shows a progress bar on a terminal.
+_PROGRESS_WORK = 300_000_000
+
+
+class SingleCaseTaskWarning(UserWarning):
+    """A task with fewer than two cases cannot be bootstrapped and is left out."""
+
+
+@dataclass
+class _TaskSamples:
+    task: Any
+    algorithms: np.ndarray
+    full_ranks: np.ndarray
+    ranks: np.ndarray  # (B, k)
+    scores: np.ndarray  # (B, k)
+
+
+@dataclass
+class BootstrapResult:
+    """Rankings of bootstrap samples of the cases, and their summaries.
+
+    Attributes
+    ----------
+    spec : RankingSpec
+        The ranking that was replayed.
+    n_boot, seed : int
+        Number of replicates and the seed they were drawn with.
+    full : DataFrame
+        The ranking of the full data (``task``, ``algorithm``, ``score``, ``rank``), every task.
+    excluded_tasks : list
+        Tasks left out of the bootstrap because they have a single case.
+    ranks : DataFrame
+        Long table ``task``, ``algorithm``, ``replicate`` (0-based), ``rank``, ``score``.
+    """
+
+    spec: RankingSpec
+    n_boot: int
+    seed: int | None
+    full: pd.DataFrame
+    excluded_tasks: list
+    _samples: list = field(repr=False)
+
+    @property
+    def tasks(self) -> list:
+        """The bootstrapped tasks."""
+        return [s.task for s in self._samples]
+
+    @cached_property
+    def ranks(self) -> pd.DataFrame:
+        frames = []
+        for s in self._samples:
+            b, k = s.ranks.shape
+            frames.append(pd.DataFrame({
+                "task": s.task,
+                "algorithm": np.tile(s.algorithms, b),
+                "replicate": np.repeat(np.arange(b), k),
+                "rank": _rank_dtype(s.ranks.ravel(), self.spec.ties),
+                "score": s.scores.ravel(),
+            }))
+        if not frames:
+            return pd.DataFrame({"task": [], "algorithm": [], "replicate": [], "rank": [], "score": []})
+        return pd.concat(frames, ignore_index=True)
+
+    # ------------------------------------------------------------------------------------ summaries
+    def rank_frequencies(self) -> pd.DataFrame:
+        """How often each algorithm took each rank: ``task``, ``algorithm``, ``rank``, ``count``, ``frequency``.
+
+        Every rank from 1 to the number of algorithms is listed (count 0 included) for integer ranks.
+        """
+        rows = []
+        for s in self._samples:
+            b, k = s.ranks.shape
+            levels = np.unique(np.concatenate([np.arange(1, k + 1), np.unique(s.ranks)]))
+            counts = (s.ranks[:, :, None] == levels[None, None, :]).sum(axis=0)  # (k, L)
+            frame = pd.DataFrame({
+                "task": s.task,
+                "algorithm": np.repeat(s.algorithms, len(levels)),
+                "rank": np.tile(levels, k),
+                "count": counts.ravel().astype(np.int64),
+            })
+            frame["frequency"] = frame["count"] / b
+            rows.append(frame)
+        return pd.concat(rows, ignore_index=True)
+
+    def winner_frequencies(self) -> pd.DataFrame:
+        """Share of replicates in which each algorithm ranks first (ties included): ``task``, ``algorithm``,
+        ``full_rank``, ``frequency``."""
+        rows = []
+        for s in self._samples:
+            rows.append(pd.DataFrame({"task": s.task, "algorithm": s.algorithms, "full_rank": s.full_ranks,
+                                      "frequency": (s.ranks == 1).mean(axis=0)}))
+        return pd.concat(rows, ignore_index=True)
+
+    def rank_intervals(self, level: float = 0.95) -> pd.DataFrame:
+        """Bootstrap rank intervals.
+
+        Returns ``task``, ``algorithm``, ``full_rank``, ``median_rank``, ``mean_rank``, ``lower``, ``upper``. The
+        bounds are the ``(1 - level) / 2`` quantile taken downwards (numpy ``"lower"``) and the
+        ``(1 + level) / 2`` quantile taken upwards (``"higher"``), so they are observed ranks.
+        """
+        if not 0 < level < 1:
+            raise ValueError("level must lie in (0, 1)")
+        rows = []
+        tail = (1 - level) / 2
+        for s in self._samples:
+            rows.append(pd.DataFrame({
+                "task": s.task, "algorithm": s.algorithms, "full_rank": s.full_ranks,
+                "median_rank": np.median(s.ranks, axis=0), "mean_rank": s.ranks.mean(axis=0),
+                "lower": np.quantile(s.ranks, tail, axis=0, method="lower"),
+                "upper": np.quantile(s.ranks, 1 - tail, axis=0, method="higher"),
+            }))
+        return pd.concat(rows, ignore_index=True)
+
+    def kendall_tau(self) -> pd.DataFrame:
+        """Kendall's tau-b between each replicate's ranking and the full-data ranking of its task.
+
+        Returns ``task``, ``replicate``, ``kendall_tau``. tau-b is NaN when it is undefined: a task with a
+        single algorithm, or a ranking (full or replicate) that ties every algorithm, as test-then-rank does
+        when nothing is significant. Summaries (:meth:`summary`, figures) drop NaN values and report how many.
+        """
+        rows = []
+        for s in self._samples:
+            rows.append(pd.DataFrame({"task": s.task, "replicate": np.arange(s.ranks.shape[0]),
+                                      "kendall_tau": kendall_tau_rows(s.ranks, s.full_ranks)}))
+        return pd.concat(rows, ignore_index=True)
+
+    def tied_with_best(self, threshold: float = 3.0) -> pd.DataFrame:
+        """Algorithms that cannot be told apart from the best one (bootstrap Bayes factor below ``threshold``).
+
+        The reference is the full-data winner (the most frequent bootstrap winner among tied full-data
+        winners). For every other algorithm, ``bayes_factor`` = (replicates in which the reference ranks
+        strictly better) / (replicates in which the algorithm ranks at least as well as the reference),
+        infinite when the denominator is 0. ``K < 3`` ("not worth more than a bare mention" on Jeffreys' scale;
+        the rule of the DREAM challenges) puts the algorithm in the group tied with the best. Full-data winners
+        are always in the group.
+
+        Returns ``task``, ``algorithm``, ``full_rank``, ``reference``, ``bayes_factor``, ``tied_with_best``.
+        """
+        rows = []
+        for s in self._samples:
+            winners = np.flatnonzero(s.full_ranks == s.full_ranks.min())
+            wins = (s.ranks == 1).mean(axis=0)
+            ref = winners[np.argmax(wins[winners])]
+            better = (s.ranks[:, [ref]] < s.ranks).sum(axis=0).astype(float)
+            as_good = (s.ranks <= s.ranks[:, [ref]]).sum(axis=0).astype(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = np.where(as_good > 0, better / np.where(as_good > 0, as_good, 1), np.inf)
+            factor[ref] = np.nan
+            tied = (factor < threshold) | (s.full_ranks == s.full_ranks.min())
+            rows.append(pd.DataFrame({"task": s.task, "algorithm": s.algorithms, "full_rank": s.full_ranks,
+                                      "reference": s.algorithms[ref], "bayes_factor": factor,
+                                      "tied_with_best": tied}))
+        return pd.concat(rows, ignore_index=True)
+
+    def summary(self, level: float = 0.95, threshold: float = 3.0) -> pd.DataFrame:
+        """One row per task and algorithm: full score and rank, rank interval, winner frequency, tie with best,
+        mean Kendall tau of the task (NaN replicates dropped) and the number of NaN tau values."""
+        full = self.full[self.full["task"].isin(self.tasks)]
+        out = full.rename(columns={"rank": "full_rank", "score": "full_score"})
+        intervals = self.rank_intervals(level).drop(columns="full_rank")
+        winners = self.winner_frequencies().drop(columns="full_rank").rename(columns={"frequency": "winner_frequency"})
+        tied = self.tied_with_best(threshold)[["task", "algorithm", "bayes_factor", "tied_with_best"]]
+        tau = self.kendall_tau().groupby("task", sort=False)["kendall_tau"].agg(
+            mean_kendall_tau="mean", n_tau_undefined=lambda x: int(x.isna().sum())).reset_index()
+        for part in (intervals, winners, tied):
+            out = out.merge(part, on=["task", "algorithm"], how="left")
+        return out.merge(tau, on="task", how="left")
+
+
+def _block_size(ranking: TaskRanking, n_boot: int) -> int:
+    n, k = ranking.n, ranking.k
+    per_replicate = n * (ranking.wilcoxon.n_pairs if ranking.spec.method == "test_then_rank" else k)
+    return int(max(1, min(n_boot, _BLOCK_ELEMENTS // max(per_replicate, 1))))
+
+
+def bootstrap(
+    data: Any,
+    *,
+    n_boot: int = 1000,
+    seed: int | None = None,
+    n_jobs: int = 1,
+    progress: bool | None = None,
+    spec: RankingSpec | None = None,
+    method: str | None = None,
+    aggregate: Union[str, float, Callable[..., Any]] = "mean",
+    ties: str = "min",
+    na_treat: Union[str, float, None] = None,
+    alpha: float = 0.05,
+    p_adjust: str = "none",
+    smaller_is_better: Union[bool, dict, None] = None,
+    task: str = "task",
+    case: str = "case",
+    algorithm: str = "algorithm",
+    value: str = "value",
+) -> BootstrapResult:
+    """Bootstrap a ranking: resample cases with replacement and rank every sample.
+
+    Within a task, one resample of case indices is used for all algorithms (paired resampling). Tasks with a
+    single case are left out with a :class:`SingleCaseTaskWarning`. All random numbers are drawn up front from
+    ``numpy.random.default_rng(seed)`` (task by task: case indices, then tie-breaking keys for
+    ``ties="random"``), so the result depends on the seed only, not on ``n_jobs``. Replicates are processed in
+    vectorised blocks; test-then-rank sorts the paired differences once and evaluates every replicate's
+    signed-rank sums from cumulative case counts.
+
+    Parameters
+    ----------
+    data : Assessment, DataFrame or path
+        Per-case results (see :func:`load_assessment`).
+    n_boot : int
+        Number of bootstrap replicates.
+    seed : int, optional
+        Seed of the random generator.
+    n_jobs : int
+        Threads working on blocks of replicates (results do not depend on it).
+    progress : bool, optional
+        Show a rich progress bar; ``None`` shows one on a terminal for long runs.
+    spec, method, aggregate, ties, na_treat, alpha, p_adjust, smaller_is_better
+        The ranking to replay, as for :func:`rank`.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from challengelab.ranking import bootstrap
+    >>> rng = np.random.default_rng(0)
+    >>> data = pd.DataFrame({"task": "T1", "case": np.tile(np.arange(30), 3),
+    ...                      "algorithm": np.repeat(["A", "B", "C"], 30),
+    ...                      "value": np.repeat([0.8, 0.7, 0.6], 30) + rng.normal(0, 0.1, 90)})
+    >>> result = bootstrap(data, method="aggregate_then_rank", n_boot=200, seed=1)
+    >>> result.ranks.columns.tolist()
+    ['task', 'algorithm', 'replicate', 'rank', 'score']
+    >>> result.winner_frequencies()["frequency"].round(2).tolist()
+    [1.0, 0.0, 0.0]
+    """
+    if int(n_boot) < 1:
+        raise ValueError("n_boot must be a positive integer")
+    n_boot = int(n_boot)
+    spec = as_spec(spec, method=method, aggregate=aggregate, ties=ties, na_treat=na_treat, alpha=alpha,
+                   p_adjust=p_adjust, smaller_is_better=smaller_is_better)
+    assessment = load_assessment(data, task=task, case=case, algorithm=algorithm, value=value)
+    full = rank(assessment, spec=spec)
+    rng = np.random.default_rng(seed)
+
+    jobs: list[tuple[int, slice]] = []
+    prepared = []
+    excluded = []
+    work = 0
+    for matrix in assessment.matrices():
+        if matrix.n_cases < 2:
+            excluded.append(matrix.task)
+            warnings.warn(f"task {matrix.task!r} has a single case and is left out of the bootstrap",
+                          SingleCaseTaskWarning, stacklevel=2)
+            continue
+        ranking = TaskRanking(matrix, spec)
+        indices = rng.integers(0, matrix.n_cases, size=(n_boot, matrix.n_cases))
+        keys = rng.random((n_boot, matrix.n_algorithms)) if spec.ties == "random" else None
+        full_task = full[full["task"] == matrix.task].set_index("algorithm")["rank"]
+        full_ranks = full_task.reindex(matrix.algorithms).to_numpy(dtype=float)
+        t = len(prepared)
+        prepared.append((ranking, indices, keys, full_ranks,
+                         np.empty((n_boot, matrix.n_algorithms)), np.empty((n_boot, matrix.n_algorithms))))
+        size = _block_size(ranking, n_boot)
+        jobs.extend((t, slice(start, min(start + size, n_boot))) for start in range(0, n_boot, size))
+        work += n_boot * matrix.n_cases * (ranking.wilcoxon.n_pairs if spec.method == "test_then_rank"
+                                           else matrix.n_algorithms)
+
+    def run(job: tuple[int, slice]) -> int:
+        t, block = job
+        ranking, indices, keys, _, ranks_out, scores_out = prepared[t]
+        idx = indices[block]
+        counts = _engine.counts_from_indices(idx, ranking.n)
+        scores = ranking.scores(counts, idx)
+        ranks_out[block] = ranking.ranks(scores, None if keys is None else keys[block])
+        scores_out[block] = scores
+        return block.stop - block.start
+
+    show = progress if progress is not None else (work > _PROGRESS_WORK and sys.stderr.isatty())
+    _execute(run, jobs, n_jobs, n_boot * len(prepared), show)
+
+    samples = [_TaskSamples(r.matrix.task, r.matrix.algorithms, fr, ro, so) for r, _, _, fr, ro, so in prepared]
+    return BootstrapResult(spec, n_boot, seed, full, excluded, samples)
+
+
+def _execute(run: Callable[[Any], int], jobs: list, n_jobs: int, total: int, show: bool) -> None:
+    n_jobs = max(1, int(n_jobs)) if n_jobs is not None and n_jobs > 0 else max(1, (__import__("os").cpu_count() or 1))
+
+    def iterate():
+        if n_jobs == 1 or len(jobs) == 1:
+            for job in jobs:
+                yield run(job)
+        else:
+            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                yield from pool.map(run, jobs)
+
+    if not show:
+        for _ in iterate():
+            pass
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("bootstrap"), BarColumn(), TextColumn("{task.completed}/{task.total} replicates"),
+                  TimeRemainingColumn(), transient=True) as bar:
+        handle = bar.add_task("bootstrap", total=total)
+        for done in iterate():
+            bar.advance(handle, done)

@@ -1,0 +1,257 @@
+"""Ranking methods: aggregate-then-rank, rank-then-aggregate and test-then-rank."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+from challengelab.ranking import _engine
+from challengelab.ranking.assessment import Assessment, TaskMatrix, load_assessment
+from challengelab.ranking.spec import RankingSpec
+
+__all__ = ["rank", "case_ranks", "as_spec"]
+
+
+class MissingValuesError(ValueError):
+    """The data has missing values and the ranking method needs ``na_treat`` to say how to treat them."""
+
+
+def as_spec(spec: RankingSpec | None = None, **arguments: Any) -> RankingSpec:
+    """Return ``spec`` or build one from keyword arguments (not both)."""
+    given = {k: v for k, v in arguments.items() if v is not None}
+    if spec is not None:
+        if isinstance(spec, dict):
+            spec = RankingSpec.from_dict(spec)
+        if given.get("method") is not None:
+            raise TypeError("pass either spec= or ranking arguments, not both")
+        return spec
+    if arguments.get("method") is None:
+        raise TypeError("rank() needs method= ('aggregate_then_rank', 'rank_then_aggregate' or 'test_then_rank')")
+    return RankingSpec(**{k: v for k, v in arguments.items() if v is not None or k in ("na_treat", "seed")})
+
+
+class TaskRanking:
+    """A spec bound to one task's data: computes scores and ranks for a stack of case weightings.
+
+    ``counts`` is ``None`` for the full data or a ``(B, n)`` array of case counts; ``indices`` the matching
+    ``(B, n)`` resampled case indices (needed by order-statistic and callable aggregates).
+    """
+
+    def __init__(self, matrix: TaskMatrix, spec: RankingSpec):
+        self.matrix = matrix
+        self.spec = spec
+        self.smaller_is_better = spec.direction(matrix.task, default=matrix.smaller_is_better)
+        values = matrix.values
+        if np.isnan(values).any():
+            if isinstance(spec.na_treat, float):
+                values = np.where(np.isnan(values), spec.na_treat, values)
+            elif spec.na_treat is None and spec.method != "rank_then_aggregate":
+                n_missing = int(np.isnan(values).sum())
+                raise MissingValuesError(
+                    f"task {matrix.task!r} has {n_missing} missing value(s); {spec.method} needs na_treat='drop' "
+                    "or a number to substitute")
+        self.values = values
+        self.badness_values = values if self.smaller_is_better else -values
+        self.k = values.shape[1]
+        self.n = values.shape[0]
+        if spec.method == "rank_then_aggregate":
+            keys = None
+            if spec.ties == "random":
+                keys = np.random.default_rng(spec.seed).random(values.shape)
+            self.case_ranks = _engine.rank_cases(self.badness_values, spec.ties, keys)
+            if spec.na_treat == "drop":
+                self.case_ranks = np.where(np.isnan(values), np.nan, self.case_ranks)
+        elif spec.method == "test_then_rank":
+            self.wilcoxon = _engine.PairedWilcoxon(-self.badness_values)
+
+    # -------------------------------------------------------------------------------------------- scores
+    def _aggregate(self, x: np.ndarray, counts: np.ndarray | None, indices: np.ndarray | None) -> np.ndarray:
+        agg = self.spec.aggregate
+        if agg == "mean":
+            if counts is None:
+                return _engine.exact_mean(x)[None, :]
+            return _engine.weighted_mean(x, counts)
+        samples = x[None, :, :] if indices is None else x[indices]
+        if callable(agg):
+            return _engine.call_aggregate(agg, samples)
+        return _engine.order_statistic(samples, agg)
+
+    def scores(self, counts: np.ndarray | None = None, indices: np.ndarray | None = None) -> np.ndarray:
+        """Scores ``(B, k)`` as reported (aggregate in metric units, mean rank, or share of wins)."""
+        method = self.spec.method
+        if method == "aggregate_then_rank":
+            return self._aggregate(self.values, counts, indices)
+        if method == "rank_then_aggregate":
+            return self._aggregate(self.case_ranks, counts, indices)
+        pvalues = self.pvalues(counts, adjusted=True)
+        wins = (pvalues < self.spec.alpha).sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return wins / (self.k - 1) if self.k > 1 else np.full(wins.shape, np.nan)
+
+    def pvalues(self, counts: np.ndarray | None = None, adjusted: bool = True) -> np.ndarray:
+        """Ordered-pair p-values ``(B, k, k)`` (``[b, i, j]``: i better than j), adjusted together per task."""
+        if counts is None:
+            counts = np.ones((1, self.n))
+        p = self.wilcoxon.pvalues(counts)
+        if not adjusted or self.spec.p_adjust == "none" or self.k < 2:
+            return p
+        off = ~np.eye(self.k, dtype=bool)
+        flat = p[:, off]
+        p = p.copy()
+        p[:, off] = _engine.adjust_pvalues(flat, self.spec.p_adjust)
+        return p
+
+    def badness(self, scores: np.ndarray) -> np.ndarray:
+        """Turn scores into "smaller is better" keys for ranking."""
+        method = self.spec.method
+        if method == "aggregate_then_rank":
+            return scores if self.smaller_is_better else -scores
+        if method == "rank_then_aggregate":
+            return scores
+        return -scores
+
+    def ranks(self, scores: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
+        tolerance = 0.0 if self.spec.method == "test_then_rank" else self.spec.tie_tolerance
+        if self.spec.ties == "random" and keys is None:
+            keys = np.random.default_rng(self.spec.seed).random(scores.shape)
+        return _engine.rank_rows(self.badness(scores), self.spec.ties, tolerance, keys)
+
+
+def _rank_dtype(ranks: np.ndarray, ties: str) -> np.ndarray:
+    return ranks if ties == "average" else ranks.astype(np.int64)
+
+
+def rank(
+    data: Any,
+    *,
+    method: str | None = None,
+    aggregate: Union[str, float, Callable[..., Any]] = "mean",
+    ties: str = "min",
+    na_treat: Union[str, float, None] = None,
+    alpha: float = 0.05,
+    p_adjust: str = "none",
+    smaller_is_better: Union[bool, dict, None] = None,
+    seed: int | None = None,
+    spec: RankingSpec | None = None,
+    task: str = "task",
+    case: str = "case",
+    algorithm: str = "algorithm",
+    value: str = "value",
+) -> pd.DataFrame:
+    """Rank the algorithms of every task from per-case results.
+
+    Parameters
+    ----------
+    data : Assessment, DataFrame or path
+        Per-case results (see :func:`load_assessment`); anything but an :class:`Assessment` is loaded and
+        validated first, with the column names given by ``task``, ``case``, ``algorithm`` and ``value``.
+    method : {"aggregate_then_rank", "rank_then_aggregate", "test_then_rank"}
+        See :class:`RankingSpec`.
+    aggregate, ties, na_treat, alpha, p_adjust, seed
+        See :class:`RankingSpec`.
+    smaller_is_better : bool, mapping of task to bool, or None
+        Direction of the metric. ``None`` (default) takes it from the assessment, where larger is better
+        unless ``load_assessment`` was told otherwise.
+    spec : RankingSpec, optional
+        A complete spec instead of the individual arguments.
+
+    Returns
+    -------
+    DataFrame
+        ``task``, ``algorithm``, ``score``, ``rank``; sorted by task (input order) and rank. ``score`` is the
+        aggregate in metric units (aggregate-then-rank), the aggregated case rank (rank-then-aggregate) or the
+        share of the other algorithms an algorithm beats significantly (test-then-rank). ``rank`` is an integer
+        (a float with ``ties="average"``). Algorithms whose score is missing rank last. ``attrs["spec"]``
+        holds the spec as a dictionary (when serialisable).
+
+    Notes
+    -----
+    Aggregated scores that differ by at most ``tie_tolerance`` (relative, default 1e-10) are tied, and full-data
+    means are computed with a correctly rounded sum: the means (0.9, 0.8, 0.7, 0.6) and (0.95, 0.85, 0.55, 0.65)
+    are both exactly 0.75 and tie, as in R. Test-then-rank uses one-sided paired Wilcoxon signed-rank tests
+    (normal approximation with continuity correction, zeros dropped), all k(k-1) p-values of a task adjusted
+    together; an algorithm wins against another when its adjusted p-value is below ``alpha``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from challengelab.ranking import rank
+    >>> data = pd.DataFrame({"task": "T1", "case": [1, 2, 3, 4] * 3,
+    ...                      "algorithm": ["A"] * 4 + ["B"] * 4 + ["C"] * 4,
+    ...                      "value": [.90, .80, .70, .60, .95, .85, .55, .65, .50, .90, .60, .40]})
+    >>> rank(data, method="aggregate_then_rank")
+      task algorithm  score  rank
+    0   T1         A   0.75     1
+    1   T1         B   0.75     1
+    2   T1         C   0.60     3
+    >>> rank(data, method="rank_then_aggregate")["rank"].tolist()
+    [1, 2, 3]
+    """
+    spec = as_spec(spec, method=method, aggregate=aggregate, ties=ties, na_treat=na_treat, alpha=alpha,
+                   p_adjust=p_adjust, smaller_is_better=smaller_is_better, seed=seed)
+    assessment = load_assessment(data, task=task, case=case, algorithm=algorithm, value=value)
+    frames = []
+    for matrix in assessment.matrices():
+        ranking = TaskRanking(matrix, spec)
+        scores = ranking.scores()[0]
+        ranks = ranking.ranks(scores[None, :])[0]
+        frames.append(pd.DataFrame({"task": matrix.task, "algorithm": matrix.algorithms, "score": scores,
+                                    "rank": _rank_dtype(ranks, spec.ties)}))
+    result = _sort(pd.concat(frames, ignore_index=True))
+    if spec.serialisable:
+        result.attrs["spec"] = spec.to_dict()
+    return result
+
+
+def _sort(frame: pd.DataFrame) -> pd.DataFrame:
+    task_order = {t: i for i, t in enumerate(pd.unique(frame["task"]))}
+    key = frame["task"].map(task_order)
+    return (frame.assign(_t=key.to_numpy(), _o=np.arange(len(frame)))
+            .sort_values(["_t", "rank", "_o"], kind="stable")
+            .drop(columns=["_t", "_o"]).reset_index(drop=True))
+
+
+def case_ranks(
+    data: Any,
+    *,
+    ties: str = "min",
+    smaller_is_better: Union[bool, dict, None] = None,
+    seed: int | None = None,
+    task: str = "task",
+    case: str = "case",
+    algorithm: str = "algorithm",
+    value: str = "value",
+) -> pd.DataFrame:
+    """Rank the algorithms within every case (missing values rank last in their case).
+
+    Returns
+    -------
+    DataFrame
+        ``task``, ``case``, ``algorithm``, ``value``, ``rank`` — the input of rank-then-aggregate and of the
+        per-case consensus (:func:`consensus` with ``method="per_case"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from challengelab.ranking import case_ranks
+    >>> data = pd.DataFrame({"case": [1, 1, 2, 2], "algorithm": ["A", "B", "A", "B"], "value": [1, 2, 4, 3]})
+    >>> case_ranks(data, task=None)["rank"].tolist()
+    [2, 1, 1, 2]
+    """
+    spec = RankingSpec(method="rank_then_aggregate", ties=ties, smaller_is_better=smaller_is_better, seed=seed)
+    assessment = load_assessment(data, task=task, case=case, algorithm=algorithm, value=value)
+    frames = []
+    for matrix in assessment.matrices():
+        ranking = TaskRanking(matrix, spec)
+        n, k = matrix.values.shape
+        frames.append(pd.DataFrame({
+            "task": matrix.task,
+            "case": np.repeat(matrix.cases, k),
+            "algorithm": np.tile(matrix.algorithms, n),
+            "value": matrix.values.ravel(),
+            "rank": _rank_dtype(ranking.case_ranks.ravel(), ties),
+        }))
+    return pd.concat(frames, ignore_index=True)
