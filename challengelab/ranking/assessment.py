@@ -366,8 +366,10 @@ def load_assessment(
 
     dup = tidy.duplicated(["task", "case", "algorithm"], keep=False).to_numpy() & valid_ids
     if dup.any():
+        dup_positions = np.flatnonzero(dup)
         groups = tidy.loc[dup].groupby(["task", "case", "algorithm"], sort=False).indices
-        for (t, c, a), positions in groups.items():
+        for (t, c, a), within in groups.items():
+            positions = dup_positions[within]
             where = ", ".join(locations[p] for p in positions)
             issues.append(AssessmentIssue(
                 name, locations[positions[1]], None,
