@@ -38,6 +38,8 @@ def binary_vector(series: pd.Series, name: str) -> np.ndarray:
     """0/1 float vector from a boolean / 0-1 column (no missing values); ValueError naming the column."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         raise ValueError(f"{name!r} must be binary (True/False or 0/1), but it is categorical")
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("float64").to_numpy()
     values = pd.to_numeric(series.astype("object"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isin(values, (0.0, 1.0))
     if bad.any():

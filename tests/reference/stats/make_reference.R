@@ -64,6 +64,28 @@ cmh <- function(d, x, y, s) {
   list(statistic = unname(m$statistic), p_value = m$p.value, odds_ratio = unname(m$estimate),
        ci_low = m$conf.int[1], ci_high = m$conf.int[2])
 }
+# R's own mantelhaen.test code with only uniroot's tolerance tightened (default ~1e-4 limits the 4th digit
+# of the estimate and interval); the p-value does not involve uniroot.
+mantelhaen_precise <- eval(parse(text = gsub("uniroot(", "uniroot(tol = 1e-13, ",
+                                             deparse(stats::mantelhaen.test), fixed = TRUE)))
+environment(mantelhaen_precise) <- asNamespace("stats")
+cmh_precise <- function(d, x, y, s) {
+  m <- mantelhaen_precise(table(factor(d[[x]], levels = c(1, 0)), factor(d[[y]], levels = c(1, 0)), d[[s]]), exact = TRUE)
+  list(statistic = unname(m$statistic), p_value = m$p.value, odds_ratio = unname(m$estimate),
+       ci_low = m$conf.int[1], ci_high = m$conf.int[2])
+}
+ref$s1_cmh_mtl_precise <- cmh_precise(s1, "mtl", "winner", "task")
+ref$sim_cmh_x1_precise <- cmh_precise(sim, "x1", "winner", "task")
+ref$sim_cmh_x3_top3_precise <- cmh_precise(sim, "x3", "top3", "task")
+ref$s1_cmh_aug <- cmh(s1, "aug", "winner", "task")
+ref$s1_fisher_aug <- {f <- fisher.test(table(factor(s1$aug, levels = c(1, 0)), factor(s1$winner, levels = c(1, 0))));
+  list(p_value = f$p.value, odds_ratio = unname(f$estimate), ci_low = f$conf.int[1], ci_high = f$conf.int[2])}
+ref$sim_fisher_x1 <- {f <- fisher.test(table(factor(sim$x1, levels = c(1, 0)), factor(sim$winner, levels = c(1, 0))));
+  list(p_value = f$p.value, odds_ratio = unname(f$estimate), ci_low = f$conf.int[1], ci_high = f$conf.int[2])}
+ref$sim_cmh_asymptotic_x1 <- {m <- mantelhaen.test(table(factor(sim$x1, levels = c(1, 0)), factor(sim$winner, levels = c(1, 0)), sim$task));
+  list(statistic = unname(m$statistic), p_value = m$p.value, odds_ratio = unname(m$estimate), ci_low = m$conf.int[1], ci_high = m$conf.int[2])}
+ref$p_adjust <- list(p = c(.01, .02, .03, .04), holm = p.adjust(c(.01, .02, .03, .04), "holm"),
+                     BH = p.adjust(c(.01, .02, .03, .04), "BH"))
 ref$s1_cmh_mtl <- cmh(s1, "mtl", "winner", "task")
 ref$sim_cmh_x1 <- cmh(sim, "x1", "winner", "task")
 ref$sim_cmh_x3_top3 <- cmh(sim, "x3", "top3", "task")

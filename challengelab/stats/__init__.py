@@ -1,0 +1,33 @@
+"""Statistics on what distinguishes winning solutions, verified against R.
+
+Survey level (take a :class:`challengelab.Survey`):
+
+- :func:`winner_profile` — winners vs. other teams vs. all, per item, with Wilson intervals / quartiles;
+- :func:`strategy_tests` — per binary item, the association with winning *within* tasks (exact stratified test);
+- :func:`rank_regression` — models linking strategies to winning, top-k membership or the full ranking;
+- :class:`AnalysisConfig` and :func:`run_analysis` — the whole analysis, as used by ``challengelab analyze``.
+
+DataFrame level (the building blocks, each matching an R reference):
+
+- :func:`conditional_logit` (``survival::clogit``, exact), :func:`rank_ordered_logit` (``survival::coxph`` with
+  strata), :func:`firth_logit` (``logistf``), :func:`mixed_logit` (``lme4::glmer``, adaptive quadrature),
+  :func:`exact_cmh` (``mantelhaen.test(exact = TRUE)``).
+
+Every model returns a :class:`ModelResult`.
+"""
+
+from challengelab.stats._result import ModelResult
+from challengelab.stats.clogit import conditional_logit
+from challengelab.stats.cmh import exact_cmh
+from challengelab.stats.firth import firth_logit
+from challengelab.stats.mixed import mixed_logit
+from challengelab.stats.rologit import rank_ordered_logit
+
+__all__ = [
+    "ModelResult",
+    "conditional_logit",
+    "exact_cmh",
+    "firth_logit",
+    "mixed_logit",
+    "rank_ordered_logit",
+]
