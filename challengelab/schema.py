@@ -161,7 +161,7 @@ def validate_table(raw: RawTable, codebook: Codebook) -> TableResult:
             column = by_name[field]
             bad_rows.add(position)
             value = frame.iat[position, frame.columns.get_loc(field)] if field in frame.columns else None
-            if error["type"] in ("missing", "none_required") or (error["type"] == "string_too_short"):
+            if error["input"] is None or error["type"] in ("missing", "string_too_short"):
                 reason = f"{field} is required but empty"
             else:
                 reason = column.explain(error["msg"])

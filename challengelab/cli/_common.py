@@ -36,9 +36,31 @@ def load_or_exit(path: Path | None, codebook: str = "2021"):
 
 
 def print_issues(issues, *, source: str) -> None:
+    """Every error on its own line; warnings of the same kind grouped into one line with their rows."""
+    issues = list(issues)
     n_errors = sum(i.severity == "error" for i in issues)
     errors.print(f"[bold red]{source}: {n_errors} problem{'s' if n_errors != 1 else ''}[/bold red]")
     for issue in issues:
-        colour = "red" if issue.severity == "error" else "yellow"
-        errors.print(f"  [{colour}]{issue.severity}[/{colour}] {issue.location}: {issue.reason}"
-                     + ("" if issue.value is None else f" (value: {issue.value!r})"), soft_wrap=True)
+        if issue.severity == "error":
+            errors.print(f"  [red]error[/red] {issue.location}: {issue.reason}"
+                         + ("" if issue.value is None else f" (value: {issue.value!r})"), soft_wrap=True)
+    for line in warning_lines(issues):
+        errors.print(f"  [yellow]warning[/yellow] {line}", soft_wrap=True)
+
+
+def warning_lines(issues) -> list[str]:
+    """Warnings with the same file, sheet, column and reason folded into one line listing their rows."""
+    groups: dict[tuple, list] = {}
+    for issue in issues:
+        if issue.severity == "warning":
+            groups.setdefault((issue.file, issue.sheet, issue.column, issue.reason), []).append(issue.row)
+    lines = []
+    for (file, sheet, column, reason), rows in groups.items():
+        where = ", ".join(x for x in (file, f"sheet {sheet}" if sheet else None) if x)
+        numbers = [r for r in rows if r is not None]
+        if numbers:
+            where += f", row{'s' if len(numbers) > 1 else ''} " + ", ".join(map(str, numbers))
+        if column:
+            where += f", column {column}"
+        lines.append(f"{where}: {reason}" + (f" ({len(rows)} times)" if len(rows) > 1 else ""))
+    return lines

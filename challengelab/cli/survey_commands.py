@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import DATA_HELP, console, errors, load_or_exit
+from challengelab.cli._common import DATA_HELP, console, errors, load_or_exit, warning_lines
 
 CODEBOOK_HELP = "Codebook name (bundled) or path of a .yaml/.json codebook."
 
@@ -30,8 +30,8 @@ def validate(
     if survey.warnings:
         console.print(f"{len(survey.warnings)} warning(s)" + ("" if show_warnings else " (--warnings to list)"))
         if show_warnings:
-            for issue in survey.warnings:
-                console.print(f"  [yellow]warning[/yellow] {issue.location}: {issue.reason}", soft_wrap=True)
+            for line in warning_lines(survey.warnings):
+                console.print(f"  [yellow]warning[/yellow] {line}", soft_wrap=True)
 
 
 @app.command()
