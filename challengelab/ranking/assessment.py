@@ -227,6 +227,17 @@ def _is_blank(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+def _blank_mask(column: pd.Series) -> np.ndarray:
+    """Vectorised :func:`_is_blank` for a whole column."""
+    mask = column.isna().to_numpy()
+    if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+        text = column.astype(object).where(~mask, "")
+        is_str = text.map(type).to_numpy() == str if column.dtype == object else np.ones(len(column), bool)
+        stripped = text.astype(str).str.strip().to_numpy() == ""
+        mask = mask | (stripped & is_str)
+    return mask
+
+
 def _parse_values(column: pd.Series) -> tuple[np.ndarray, list[tuple[int, str]], np.ndarray]:
     """Numbers, problems ``(position, reason)`` and a mask of empty values."""
     if pd.api.types.is_bool_dtype(column.dtype):
@@ -237,6 +248,14 @@ def _parse_values(column: pd.Series) -> tuple[np.ndarray, list[tuple[int, str]],
         problems = [(int(i), f"value {values[i]!r} is not finite") for i in np.flatnonzero(np.isinf(values))]
         values = np.where(np.isinf(values), np.nan, values)
         return values, problems, np.isnan(values) & ~np.isinf(column.to_numpy(dtype=float, na_value=np.nan))
+    fast = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    empty = _blank_mask(column)
+    if column.dtype != object or not any(isinstance(v, bool) for v in column.tolist()):
+        text = column.astype(object).where(~empty, "").astype(str).str.strip().str.lower()
+        empty = empty | text.isin(_MISSING_STRINGS).to_numpy()
+        suspicious = np.flatnonzero((np.isnan(fast) & ~empty) | np.isinf(fast))
+        if len(suspicious) == 0:
+            return np.where(empty, np.nan, fast), [], empty
     values = np.full(len(column), np.nan)
     empty = np.zeros(len(column), bool)
     problems: list[tuple[int, str]] = []
@@ -330,7 +349,7 @@ def load_assessment(
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
     if not isinstance(source, pd.DataFrame) and len(frame):  # drop blank lines but keep line numbers
-        blank = frame.apply(lambda col: col.map(_is_blank)).all(axis=1).to_numpy()
+        blank = np.column_stack([_blank_mask(frame[c]) for c in frame.columns]).all(axis=1)
         keep = ~blank
         frame = frame.loc[keep].reset_index(drop=True)
         locations = [loc for loc, k in zip(locations, keep) if k]
@@ -350,14 +369,18 @@ def load_assessment(
         raise AssessmentValidationError([AssessmentIssue(name, "", None, "the table has no rows")])
 
     for column in (task, case, algorithm):
-        for i in np.flatnonzero(frame[column].map(_is_blank).to_numpy()):
+        for i in np.flatnonzero(_blank_mask(frame[column])):
             issues.append(AssessmentIssue(name, locations[i], column, f"empty {column}"))
 
     numbers, problems, empty = _parse_values(frame[value])
     issues.extend(AssessmentIssue(name, locations[i], value, reason) for i, reason in problems)
 
     def clean(col: pd.Series) -> pd.Series:
-        return col.map(lambda v: v.strip() if isinstance(v, str) else v)
+        if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+            return col.str.strip()
+        if col.dtype == object:
+            return col.map(lambda v: v.strip() if isinstance(v, str) else v)
+        return col
 
     tidy = pd.DataFrame({"task": clean(frame[task]).to_numpy(), "case": clean(frame[case]).to_numpy(),
                          "algorithm": clean(frame[algorithm]).to_numpy(), "value": numbers})
@@ -403,43 +426,80 @@ def load_assessment(
     else:
         directions = {t: bool(smaller_is_better) for t in tasks}
 
-    completed, missing = _complete(tidy, empty)
-    return Assessment(completed, missing, directions, name)
+    completed, missing, matrices = _complete(tidy, empty, directions)
+    assessment = Assessment(completed, missing, directions, name)
+    assessment._matrices["all"] = matrices
+    return assessment
 
 
 def _normalise_identifiers(tidy: pd.DataFrame) -> pd.DataFrame:
     """Make identifiers hashable and comparable: whole floats become ints, blanks become NaN."""
     for column in ("task", "case", "algorithm"):
         col = tidy[column]
-        values = [None if _is_blank(v) else (int(v) if isinstance(v, float) and v.is_integer() else v)
-                  for v in col.tolist()]
+        blank = _blank_mask(col)
+        if pd.api.types.is_float_dtype(col.dtype):
+            values = [None if b else (int(v) if float(v).is_integer() else v) for v, b in zip(col.tolist(), blank)]
+        elif col.dtype == object and any(isinstance(v, float) for v in col.tolist()):
+            values = [None if b else (int(v) if isinstance(v, float) and v.is_integer() else v)
+                      for v, b in zip(col.tolist(), blank)]
+        else:
+            values = col.astype(object).where(~blank, None).tolist()
         tidy[column] = pd.Series(values, dtype=object)
     return tidy
 
 
-def _complete(tidy: pd.DataFrame, empty: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    parts, missing_parts = [], []
+def _complete(tidy: pd.DataFrame, empty: np.ndarray, directions: dict) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """Complete every task to the full algorithm x case grid (vectorised over tasks)."""
+    t_code, t_uniques = pd.factorize(tidy["task"])
+    # case and algorithm keys are (task, identifier) pairs, numbered by first appearance
+    c_code, c_pairs = pd.factorize(t_code.astype(np.int64) * (len(tidy) + 1) + pd.factorize(tidy["case"])[0])
+    a_code, a_pairs = pd.factorize(t_code.astype(np.int64) * (len(tidy) + 1) + pd.factorize(tidy["algorithm"])[0])
+    case_first = np.zeros(len(c_pairs), np.int64)
+    case_first[c_code[::-1]] = np.arange(len(tidy))[::-1]
+    alg_first = np.zeros(len(a_pairs), np.int64)
+    alg_first[a_code[::-1]] = np.arange(len(tidy))[::-1]
+    case_task = t_code[case_first]
+    alg_task = t_code[alg_first]
+    case_values = tidy["case"].to_numpy(dtype=object)[case_first]
+    alg_values = tidy["algorithm"].to_numpy(dtype=object)[alg_first]
+    values = tidy["value"].to_numpy(dtype=float)
+
+    parts, matrices, missing_parts = [], [], []
+    for t, task in enumerate(t_uniques):
+        cases = np.flatnonzero(case_task == t)  # global case ids of this task, in order of appearance
+        algs = np.flatnonzero(alg_task == t)
+        local_case = np.empty(len(c_pairs), np.int64)
+        local_case[cases] = np.arange(len(cases))
+        local_alg = np.empty(len(a_pairs), np.int64)
+        local_alg[algs] = np.arange(len(algs))
+        rows = np.flatnonzero(t_code == t)
+        matrix = np.full((len(cases), len(algs)), np.nan)
+        present = np.zeros((len(cases), len(algs)), bool)
+        ci, ai = local_case[c_code[rows]], local_alg[a_code[rows]]
+        matrix[ci, ai] = values[rows]
+        present[ci, ai] = True
+        matrices.append(TaskMatrix(task, case_values[cases], alg_values[algs], matrix,
+                                   bool(directions.get(task, False))))
+        parts.append((task, case_values[cases], alg_values[algs], matrix))
+        absent_c, absent_a = np.nonzero(~present.T)  # algorithm-major, like the data table
+        if len(absent_c):
+            missing_parts.append(pd.DataFrame({"task": task, "case": case_values[cases][absent_a],
+                                               "algorithm": alg_values[algs][absent_c], "reason": "absent"}))
+    data = pd.DataFrame({
+        "task": np.concatenate([np.repeat(np.array([t], dtype=object), m.size) for t, _, _, m in parts]),
+        "case": np.concatenate([np.tile(c, len(a)) for _, c, a, _ in parts]),
+        "algorithm": np.concatenate([np.repeat(a, len(c)) for _, c, a, _ in parts]),
+        "value": np.concatenate([m.T.ravel() for _, _, _, m in parts]),
+    })
     empty_rows = tidy.loc[empty, ["task", "case", "algorithm"]].assign(reason="empty")
-    for t, part in tidy.groupby("task", sort=False):
-        cases = pd.unique(part["case"])
-        algorithms = pd.unique(part["algorithm"])
-        grid = pd.MultiIndex.from_product([algorithms, cases], names=["algorithm", "case"]).to_frame(index=False)
-        merged = grid.merge(part[["algorithm", "case", "value"]], on=["algorithm", "case"], how="left",
-                            indicator=True)
-        absent = merged["_merge"].to_numpy() == "left_only"
-        if absent.any():
-            missing_parts.append(merged.loc[absent, ["case", "algorithm"]].assign(task=t, reason="absent"))
-        merged = merged.drop(columns="_merge")
-        merged.insert(0, "task", t)
-        parts.append(merged[["task", "case", "algorithm", "value"]])
-    data = pd.concat(parts, ignore_index=True)
-    missing = pd.concat([empty_rows] + missing_parts, ignore_index=True) if (len(empty_rows) or missing_parts) \
-        else pd.DataFrame({"task": [], "case": [], "algorithm": [], "reason": []})
+    frames = [f for f in [empty_rows] + missing_parts if len(f)]
+    missing = pd.concat(frames, ignore_index=True) if frames else \
+        pd.DataFrame({"task": [], "case": [], "algorithm": [], "reason": []})
     missing = missing[["task", "case", "algorithm", "reason"]].reset_index(drop=True)
     for column in ("task", "case", "algorithm"):
         data[column] = _restore_dtype(data[column])
         missing[column] = _restore_dtype(missing[column])
-    return data, missing
+    return data, missing, matrices
 
 
 def _restore_dtype(column: pd.Series) -> pd.Series:
