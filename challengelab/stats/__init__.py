@@ -17,17 +17,32 @@ Every model returns a :class:`ModelResult`.
 """
 
 from challengelab.stats._result import ModelResult
+from challengelab.stats.analysis import AnalysisResult, analysis_steps, run_analysis
 from challengelab.stats.clogit import conditional_logit
 from challengelab.stats.cmh import exact_cmh
+from challengelab.stats.config import AnalysisConfig, ConfigError, ModelSpec, OutcomeSpec
 from challengelab.stats.firth import firth_logit
 from challengelab.stats.mixed import mixed_logit
+from challengelab.stats.profile import winner_profile
+from challengelab.stats.regression import rank_regression
 from challengelab.stats.rologit import rank_ordered_logit
+from challengelab.stats.strategy import strategy_tests
 
 __all__ = [
+    "AnalysisConfig",
+    "AnalysisResult",
+    "ConfigError",
     "ModelResult",
+    "ModelSpec",
+    "OutcomeSpec",
+    "analysis_steps",
     "conditional_logit",
     "exact_cmh",
     "firth_logit",
     "mixed_logit",
     "rank_ordered_logit",
+    "rank_regression",
+    "run_analysis",
+    "strategy_tests",
+    "winner_profile",
 ]

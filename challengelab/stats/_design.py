@@ -84,20 +84,16 @@ def design_matrix(data: pd.DataFrame, predictors: Sequence[str], intercept: bool
 
 
 def constant_columns(design: Design, groups: np.ndarray | None = None) -> list[str]:
-    """Names of design columns without variation (within every group, when groups are given)."""
-    out = []
-    for j, name in enumerate(design.names):
-        if name == INTERCEPT:
-            continue
-        col = design.matrix[:, j]
-        if groups is None:
-            varies = np.ptp(col) > 0
-        else:
-            df = pd.DataFrame({"g": groups, "x": col})
-            varies = (df.groupby("g")["x"].agg(np.ptp) > 0).any()
-        if not varies:
-            out.append(name)
-    return out
+    """Names of design columns without variation (within every group, when integer group codes are given)."""
+    x = design.matrix
+    if groups is None:
+        varies = np.ptp(x, axis=0) > 0 if len(x) else np.zeros(x.shape[1], dtype=bool)
+    else:
+        counts = np.bincount(groups).astype(float)
+        means = np.stack([np.bincount(groups, weights=x[:, j]) for j in range(x.shape[1])], axis=1)
+        means /= np.where(counts > 0, counts, 1)[:, None]
+        varies = np.abs(x - means[groups]).max(axis=0, initial=0.0) > 1e-12
+    return [name for name, v in zip(design.names, varies, strict=True) if not v and name != INTERCEPT]
 
 
 def newton(

@@ -145,12 +145,12 @@ class _SumOfHypergeometrics:
         parts = []
         for p, c, w in zip(self.stratum_pmfs(u), self.count, self.width, strict=True):
             parts.append(_power(p[:w], int(c)))
-        while len(parts) > 1:
-            merged = [_normalise(np.convolve(parts[i], parts[i + 1])) for i in range(0, len(parts) - 1, 2)]
+        while len(parts) > 1:  # convolutions of distributions stay normalised (no underflow, no overflow)
+            merged = [np.convolve(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
             if len(parts) % 2:
                 merged.append(parts[-1])
             parts = merged
-        return parts[0]
+        return _normalise(parts[0])
 
 
 def _normalise(p: np.ndarray) -> np.ndarray:
@@ -159,13 +159,15 @@ def _normalise(p: np.ndarray) -> np.ndarray:
 
 def _power(p: np.ndarray, n: int) -> np.ndarray:
     """n-fold convolution of a distribution with itself."""
+    if n == 1:
+        return p
     result = np.ones(1)
     while n:
         if n & 1:
-            result = _normalise(np.convolve(result, p))
+            result = np.convolve(result, p)
         n >>= 1
         if n:
-            p = _normalise(np.convolve(p, p))
+            p = np.convolve(p, p)
     return result
 
 

@@ -136,13 +136,16 @@ def _penalised(x, y, n, beta) -> tuple[float, np.ndarray, np.ndarray]:
     eta = x @ beta
     p = expit(eta)
     w = n * p * (1 - p)
-    info = (x * w[:, None]).T @ x
-    sign, logdet = np.linalg.slogdet(info)
-    if sign <= 0:
-        return -np.inf, np.zeros_like(beta), info
-    ll = float(np.sum(y * eta - n * np.logaddexp(0, eta)))
     xw = x * np.sqrt(w)[:, None]
-    hat = ((xw @ np.linalg.inv(info)) * xw).sum(axis=1)
+    info = xw.T @ xw
+    try:
+        chol = np.linalg.cholesky(info)
+    except np.linalg.LinAlgError:
+        return -np.inf, np.zeros_like(beta), info
+    logdet = 2 * np.log(np.diag(chol)).sum()
+    ll = float(np.sum(y * eta - n * np.logaddexp(0, eta)))
+    half = xw @ np.linalg.inv(chol).T  # rows: L^-1 x_i sqrt(w_i)
+    hat = (half * half).sum(axis=1)
     score = x.T @ (y - n * p + hat * (0.5 - p))
     return ll + 0.5 * logdet, score, info
 
@@ -169,7 +172,7 @@ def _fit(x, y, n, free, beta0, max_iter: int = 200, max_step: float = 5.0):
                 break
             t /= 2
         beta, pl, score, info = cand, pl_new, score_new, info_new
-        if np.max(np.abs(score[free]), initial=0.0) < 1e-9 or np.max(np.abs(t * step)) < 1e-10:
+        if np.max(np.abs(score[free]), initial=0.0) < 1e-8 or np.max(np.abs(t * step)) < 1e-9:
             break
     converged = bool(np.max(np.abs(score[free]), initial=0.0) < 1e-6)
     return beta, pl, converged
@@ -189,19 +192,38 @@ class _Profile:
         start[self.j] = value
         beta, pl, _ = _fit(self.x, self.y, self.n, self.free, start)
         self.solutions.append(beta)
+        self.last_slope = _penalised(self.x, self.y, self.n, beta)[1][self.j]
         return pl
 
     def bound(self, pl_max: float, q: float, estimate: float, step: float) -> float:
         """Where 2 * (pl_max - profile) crosses the chi-square quantile, searching out from the estimate.
 
-        The first trial point is the Wald-type guess (estimate +/- sqrt(q) * SE); the crossing is then
-        bracketed and found by Brent's method.
+        Safeguarded Newton: the profile's slope at a restricted fit is the modified score of the fixed
+        coefficient (envelope theorem), so each step needs one restricted fit; steps leaving the bracket
+        fall back to bisection. The first trial point is the Wald-type guess estimate +/- sqrt(q) * SE.
         """
-        def f(value):
-            return 2 * (pl_max - self(value)) - q
-        a, b = estimate, estimate + np.sqrt(q) * step
-        for _ in range(60):
-            if f(b) > 0:
-                return float(optimize.brentq(f, min(a, b), max(a, b), xtol=1e-9, rtol=1e-12))
-            a, b = b, b + (b - estimate)
-        return float(np.sign(step) * np.inf)
+        direction = np.sign(step)
+        inside, outside = estimate, None  # f < 0 at inside, f > 0 at outside
+        b = estimate + np.sqrt(q) * step
+        for _ in range(200):
+            f = 2 * (pl_max - self(b)) - q
+            if abs(f) < 1e-9:
+                return float(b)
+            if f < 0:
+                inside = b
+            else:
+                outside = b
+            slope = -2 * self.last_slope
+            newton = b - f / slope if slope != 0 else np.nan
+            if outside is None:  # not bracketed yet: go further out
+                far = inside + 2 * (inside - estimate) if inside != estimate else estimate + 2 * step
+                b = newton if np.isfinite(newton) and (newton - inside) * direction > 0 else far
+                b = b if (b - inside) * direction <= 4 * abs(inside - estimate) + abs(step) else far
+                if abs(b - estimate) > 1e3:
+                    return float(direction * np.inf)
+                continue
+            lo, hi = sorted((inside, outside))
+            b = newton if np.isfinite(newton) and lo < newton < hi else (inside + outside) / 2
+            if hi - lo < 1e-10:
+                return float(b)
+        return float(b)

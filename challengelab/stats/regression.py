@@ -1,0 +1,174 @@
+"""Rank regression: which strategies go with winning, a top rank, or a better rank — within tasks."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, Literal
+
+
+import pandas as pd
+
+from challengelab.stats._design import complete_cases, design_matrix, format_terms
+from challengelab.stats._result import ModelResult
+from challengelab.stats._survey import (
+    RANK_OUTCOMES,
+    expand_predictors,
+    outcome_name,
+    outcome_series,
+    responses_of,
+)
+from challengelab.stats.clogit import conditional_logit
+from challengelab.stats.firth import firth_logit
+from challengelab.stats.mixed import mixed_logit
+from challengelab.stats.rologit import rank_ordered_logit
+from challengelab.stats.separation import conditional_constraints, separated_terms
+
+MODELS = ("auto", "conditional_logit", "rank_ordered_logit", "firth_logit", "mixed_logit")
+
+
+def rank_regression(
+    survey: Any,
+    predictors: str | Sequence[str],
+    outcome: str = "winner",
+    model: Literal["auto", "conditional_logit", "rank_ordered_logit", "firth_logit", "mixed_logit"] = "auto",
+    k: int | None = None,
+    q: float | None = None,
+    strata: str = "task_id",
+    group: str = "challenge_id",
+    ties: Literal["efron", "breslow"] = "efron",
+    n_agq: int = 25,
+    ci_level: float = 0.95,
+) -> ModelResult:
+    """Regress an outcome of the ranking on strategies (or any items), with the model that fits the design.
+
+    Outcomes: ``winner`` (rank 1), ``top_k`` (rank <= k), ``top_fraction`` (rank within the best ``q`` share of
+    the leaderboard), ``rank`` (the full ranking), or the name of a binary column that is *not* fixed per task
+    (e.g. "beats the baseline"). Positive coefficients always mean "associated with a better rank / winning".
+
+    ``model="auto"`` chooses, and says why in ``method``:
+
+    - ``rank`` -> rank-ordered (exploded) logit stratified by task (uses every position);
+    - ``winner`` / ``top_k`` / ``top_fraction`` -> conditional logit stratified by task (the number of winners
+      per task is fixed by design, so a random intercept per task is degenerate); if a predictor separates the
+      outcome within tasks (e.g. every winner used augmentation), conditional maximum likelihood diverges and
+      Firth-penalised logistic regression is used instead;
+    - any other binary outcome -> logistic regression with a random intercept per ``group`` (challenge), by
+      maximum likelihood with adaptive Gauss-Hermite quadrature.
+
+    Parameters
+    ----------
+    survey : Survey or pandas.DataFrame
+    predictors : str or list of str
+        Items (binary, numeric, categorical; a multi-select item becomes its indicator columns).
+    outcome : str
+    model : {"auto", "conditional_logit", "rank_ordered_logit", "firth_logit", "mixed_logit"}
+    k, q : optional
+        Parameters of ``top_k`` and ``top_fraction``.
+    strata : str
+        Task column (strata of the conditional and rank-ordered logit).
+    group : str
+        Random-intercept grouping of the mixed model.
+    ties : {"efron", "breslow"}
+        Tied ranks in the rank-ordered logit.
+    n_agq : int
+        Quadrature nodes of the mixed model.
+    ci_level : float
+
+    Returns
+    -------
+    ModelResult
+
+    Examples
+    --------
+    >>> import challengelab
+    >>> from challengelab.stats import rank_regression
+    >>> fit = rank_regression(challengelab.example_survey(), ["metric_in_design", "failure_analysis"],
+    ...                       outcome="rank")
+    >>> fit.model
+    'rank_ordered_logit'
+    """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
+    responses, codebook = responses_of(survey)
+    columns = expand_predictors(predictors, responses, codebook)
+    if not columns:
+        raise ValueError("give at least one predictor")
+    y, label = outcome_series(responses, outcome, k, q)
+    target = outcome_name(outcome, k, q)
+    if target in columns:
+        raise ValueError(f"the outcome {target!r} cannot also be a predictor")
+    rank_derived = outcome in RANK_OUTCOMES
+    needed = [strata] if model in ("auto", "conditional_logit", "rank_ordered_logit") and rank_derived else []
+    if model == "mixed_logit" or (model == "auto" and not rank_derived):
+        needed = [group]
+    for column in needed:
+        if column not in responses.columns:
+            raise ValueError(f"column {column!r} not found in the survey responses")
+    data = responses[columns + [c for c in (strata, group) if c in responses.columns]].copy()
+    data[target] = y.astype("Float64") if outcome == "rank" else y.astype("boolean")
+    if rank_derived and model in ("auto", "conditional_logit", "rank_ordered_logit"):
+        if data[strata].nunique() < 2:
+            raise ValueError(f"a stratified model needs at least two strata of {strata!r}; the data has one")
+
+    reason = ""
+    chosen = model
+    if model == "auto":
+        chosen, reason = _choose(data, target, columns, outcome, rank_derived, strata)
+    elif outcome == "rank" and model != "rank_ordered_logit":
+        raise ValueError("the full ranking (outcome='rank') needs model='rank_ordered_logit' (or 'auto')")
+    elif outcome != "rank" and model == "rank_ordered_logit":
+        raise ValueError(f"model 'rank_ordered_logit' needs outcome='rank', not {outcome!r}")
+
+    if chosen == "rank_ordered_logit":
+        result = rank_ordered_logit(data, target, columns, strata, ties=ties, ci_level=ci_level)
+        # the rank-ordered logit's "positive = earlier event = better rank" already matches the convention
+    elif chosen == "conditional_logit":
+        result = conditional_logit(data, target, columns, strata, ci_level=ci_level)
+    elif chosen == "firth_logit":
+        result = firth_logit(data, target, columns, ci_level=ci_level)
+    else:
+        result = mixed_logit(data, target, columns, group, n_agq=n_agq, ci_level=ci_level)
+
+    warnings = list(result.warnings)
+    if chosen == "mixed_logit" and rank_derived:
+        warnings.append(f"{outcome} is derived from the ranking, which fixes how many rows per task have it; a "
+                        "random-intercept model cannot represent that dependence. Prefer the conditional logit.")
+    method = result.method
+    if outcome != "rank" and label != target:
+        method = f"{method} ({target} means {label}.)"
+    if reason:
+        method = f"{method} Model chosen automatically: {reason}"
+    return dataclasses.replace(result, warnings=warnings, method=method)
+
+
+def _choose(data: pd.DataFrame, target: str, columns: list[str], outcome: str, rank_derived: bool, strata: str):
+    if outcome == "rank":
+        return "rank_ordered_logit", (
+            "the outcome is the full ranking, so the rank-ordered logit uses every position (not only the "
+            "winner) and compares teams only with teams of the same task."
+        )
+    if not rank_derived:
+        return "mixed_logit", (
+            f"{outcome} is not fixed by design within tasks, so a random intercept for the challenge is "
+            "identifiable and accounts for teams of the same challenge being alike."
+        )
+    complete, _ = complete_cases(data, [target, *columns, strata])
+    design = design_matrix(complete, columns)
+    y = complete[target].astype("float64").to_numpy()
+    codes = pd.factorize(complete[strata])[0]
+    separated = separated_terms(conditional_constraints(design.matrix, y, codes), design.names)
+    if separated:
+        return "firth_logit", (
+            f"{format_terms(separated)} separate(s) the outcome within tasks (for example every winner used it), "
+            "so the conditional maximum-likelihood estimate is infinite; Firth-penalised logistic regression "
+            "gives finite estimates with profile-likelihood intervals. Unlike the conditional logit it does not "
+            "compare teams within their own task."
+        )
+    return "conditional_logit", (
+        f"{outcome} is fixed by design within each task (the ranking decides how many teams have it), so a "
+        "random intercept per task is degenerate; the conditional logit compares each team only with its "
+        "own competitors."
+    )
+
+

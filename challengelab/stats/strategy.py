@@ -1,0 +1,187 @@
+"""Strategy tests: is a binary strategy more common among winners than among their own competitors?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from challengelab.stats._survey import (
+    check_item,
+    outcome_name,
+    outcome_series,
+    plural,
+    responses_of,
+    strategy_items,
+)
+from challengelab.stats.cmh import StratifiedTables, exact_conditional_test, stratified_tables
+
+TEST_COLUMNS = ["item", "n_strata", "winners_with", "winners_total", "others_with", "others_total", "n_missing",
+                "odds_ratio", "ci_low", "ci_high", "p_value", "p_adjusted", "test", "note"]
+TESTS = ("exact_cmh", "cmh", "fisher")
+ADJUSTMENTS = ("holm", "fdr_bh", "bonferroni", "none")
+
+
+def strategy_tests(
+    survey: Any,
+    items: Sequence[str] | None = None,
+    outcome: str = "winner",
+    test: Literal["exact_cmh", "cmh", "fisher"] = "exact_cmh",
+    adjust: Literal["holm", "fdr_bh", "bonferroni", "none"] = "holm",
+    k: int | None = None,
+    q: float | None = None,
+    strata: str = "task_id",
+    ci_level: float = 0.95,
+    min_cell: int = 0,
+) -> pd.DataFrame:
+    """Per binary item, the association between using it and the outcome, within tasks.
+
+    ``exact_cmh`` (default) is the exact conditional test of a common odds ratio across tasks (R
+    ``mantelhaen.test(exact = TRUE)``): each team is compared only with teams of the same task, so a strategy
+    that is merely more common in large competitions is not mistaken for a winning one. ``cmh`` is the
+    asymptotic Cochran-Mantel-Haenszel test with continuity correction and the Mantel-Haenszel odds ratio
+    (statsmodels ``StratifiedTable``, as R ``mantelhaen.test``). ``fisher`` pools all tasks (unstratified
+    Fisher exact test with the conditional MLE odds ratio, as R ``fisher.test``). p-values are adjusted over
+    the items tested (R ``p.adjust``: ``holm``, ``fdr_bh`` = "BH", ``bonferroni``; ``none``).
+
+    Parameters
+    ----------
+    survey : Survey or pandas.DataFrame
+    items : list of str, optional
+        Binary items; default: the binary items of the strategy and algorithm sections.
+    outcome : str
+        ``winner``, ``top_k`` (with ``k``), ``top_fraction`` (with ``q``) or a binary column.
+    test : {"exact_cmh", "cmh", "fisher"}
+    adjust : {"holm", "fdr_bh", "bonferroni", "none"}
+    k, q : optional
+        Parameters of the ``top_k`` / ``top_fraction`` outcomes.
+    strata : str
+        Stratum column of the stratified tests.
+    ci_level : float
+    min_cell : int
+        Items used by fewer than ``min_cell`` teams, or not used by fewer than ``min_cell``, are reported but
+        not tested (and not counted in the adjustment).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item: ``item, n_strata, winners_with, winners_total, others_with, others_total,
+        n_missing, odds_ratio, ci_low, ci_high, p_value, p_adjusted, test, note``. "winners" are the rows with
+        the outcome, "others" those without; ``n_strata`` counts the informative strata used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from challengelab.stats import strategy_tests
+    >>> d = pd.DataFrame({"task_id": ["a"] * 4 + ["b"] * 4, "winner": [True, False, False, False] * 2,
+    ...                   "aug": [True, True, False, False, True, False, True, False]})
+    >>> t = strategy_tests(d, items=["aug"])
+    >>> t.loc[0, ["winners_with", "winners_total", "n_strata"]].tolist()
+    [2, 2, 2]
+    """
+    if test not in TESTS:
+        raise ValueError(f"test must be one of {', '.join(TESTS)}, not {test!r}")
+    if adjust not in ADJUSTMENTS:
+        raise ValueError(f"adjust must be one of {', '.join(ADJUSTMENTS)}, not {adjust!r}")
+    if outcome == "rank":
+        raise ValueError("strategy tests need a binary outcome (winner, top_k, top_fraction or a binary column)")
+    responses, codebook = responses_of(survey)
+    items = strategy_items(responses, codebook) if items is None else list(items)
+    if not items:
+        raise ValueError("no binary items to test")
+    for name in items:
+        kind = check_item(name, responses, codebook)
+        if kind != "binary":
+            raise ValueError(f"item {name!r} is {kind}, not binary; strategy tests need a binary item")
+    y, _label = outcome_series(responses, outcome, k, q)
+    stratified = test != "fisher"
+    if stratified:
+        if strata not in responses.columns:
+            raise ValueError(f"stratum column {strata!r} not found in the responses")
+        if responses[strata].nunique(dropna=True) < 2:
+            raise ValueError(f"the stratified test needs at least two strata of {strata!r}; the data has one "
+                             "(use test='fisher' for a single task)")
+    data = pd.DataFrame({"_y": y, "_s": responses[strata] if strata in responses.columns else 0})
+    rows = []
+    for name in items:
+        data["_x"] = responses[name].astype("boolean")
+        rows.append(_test_item(name, data, test, ci_level, min_cell, outcome_name(outcome, k, q)))
+    out = pd.DataFrame(rows)
+    tested = out["p_value"].notna().to_numpy()
+    out["p_adjusted"] = np.nan
+    if tested.any():
+        if adjust == "none":
+            out.loc[tested, "p_adjusted"] = out.loc[tested, "p_value"]
+        else:
+            from statsmodels.stats.multitest import multipletests
+
+            out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"].to_numpy(), method=adjust)[1]
+    out["test"] = test
+    for column in ("n_strata", "winners_with", "winners_total", "others_with", "others_total", "n_missing"):
+        out[column] = out[column].astype("int64")
+    return out[TEST_COLUMNS]
+
+
+def _test_item(name: str, data: pd.DataFrame, test: str, ci_level: float, min_cell: int, outcome: str) -> dict:
+    complete = data.dropna(subset=["_x", "_y", "_s"])
+    n_missing = len(data) - len(complete)
+    x = complete["_x"].to_numpy(dtype=bool)
+    y = complete["_y"].to_numpy(dtype=bool)
+    row = {"item": name, "n_strata": 0, "winners_with": int((x & y).sum()), "winners_total": int(y.sum()),
+           "others_with": int((x & ~y).sum()), "others_total": int((~y).sum()), "n_missing": n_missing,
+           "odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+    notes = []
+    if n_missing:
+        notes.append(f"{plural(n_missing, 'row')} with a missing answer or outcome left out")
+    used, unused = int(x.sum()), int((~x).sum())
+    if min(used, unused) < min_cell:
+        notes.insert(0, f"not tested: {plural(min(used, unused), 'team')} "
+                        f"{'used' if used < unused else 'did not use'} it (fewer than min_cell = {min_cell})")
+        row["note"] = "; ".join(notes)
+        return row
+    if test == "fisher":
+        table = np.array([[row["winners_with"], row["others_with"]],
+                          [row["winners_total"] - row["winners_with"], row["others_total"] - row["others_with"]]])
+        row["p_value"] = float(sps.fisher_exact(table).pvalue)
+        res = sps.contingency.odds_ratio(table, kind="conditional")
+        ci = res.confidence_interval(ci_level)
+        row.update(odds_ratio=float(res.statistic), ci_low=float(ci.low), ci_high=float(ci.high), n_strata=1)
+    else:
+        frame = complete.assign(_x=x.astype(int), _y=y.astype(int))
+        tables = stratified_tables(frame, "_x", "_y", "_s")
+        row["n_strata"] = len(tables.a)
+        if tables.n_dropped:
+            notes.append(f"{plural(tables.n_dropped, 'task')} without information (no contrast in the strategy "
+                         "or the outcome) dropped")
+        if len(tables.a) == 0:
+            notes.insert(0, "not tested: no task has both users and non-users among both outcome groups")
+            row["note"] = "; ".join(notes)
+            return row
+        row.update(_exact(tables, ci_level) if test == "exact_cmh" else _asymptotic(tables, ci_level))
+    if row["odds_ratio"] == np.inf:
+        notes.insert(0, f"every team with {outcome} in the informative tasks used it (separation): the odds ratio "
+                        "is infinite, only its lower bound is informative")
+    elif row["odds_ratio"] == 0:
+        notes.insert(0, f"no team with {outcome} in the informative tasks used it (separation): the odds ratio "
+                        "is zero, only its upper bound is informative")
+    row["note"] = "; ".join(notes)
+    return row
+
+
+def _exact(tables: StratifiedTables, ci_level: float) -> dict:
+    res = exact_conditional_test(tables, "two-sided", ci_level)
+    return {k: res[k] for k in ("odds_ratio", "ci_low", "ci_high", "p_value")}
+
+
+def _asymptotic(tables: StratifiedTables, ci_level: float) -> dict:
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    st = StratifiedTable(np.moveaxis(tables.tables.astype(float), 0, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # an infinite MH odds ratio has no finite interval
+        low, high = st.oddsratio_pooled_confint(alpha=1 - ci_level)
+        estimate = float(st.oddsratio_pooled)
+    return {"odds_ratio": estimate, "ci_low": float(low), "ci_high": float(high),
+            "p_value": float(st.test_null_odds(correction=True).pvalue)}
