@@ -1,0 +1,62 @@
+"""``challengelab dashboard [PATH]``: start the Streamlit dashboard (replacing this process)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from challengelab.cli import app
+from challengelab.cli._common import DATA_HELP, console, load_or_exit
+
+#: The environment variable through which PATH reaches the app (see challengelab.dashboard.state).
+DATA_ENV = "CHALLENGELAB_DATA"
+
+
+def app_script() -> Path:
+    """The Streamlit script of the dashboard (inside the package, so an installed wheel works too)."""
+    spec = importlib.util.find_spec("challengelab.dashboard")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("challengelab.dashboard is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "app.py"
+
+
+def streamlit_command(script: Path, *, host: str, port: int, browser: bool) -> list[str]:
+    """The ``python -m streamlit run`` command line (headless-friendly, no usage statistics, no file watcher)."""
+    return [sys.executable, "-m", "streamlit", "run", str(script),
+            "--server.headless", "false" if browser else "true",
+            "--server.address", host, "--server.port", str(port),
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+            "--client.toolbarMode", "minimal", "--theme.base", "light"]
+
+
+@app.command()
+def dashboard(
+    path: Annotated[Path | None, typer.Argument(help=DATA_HELP, exists=True, dir_okay=True)] = None,
+    port: Annotated[int, typer.Option(help="Port to serve on.", min=1, max=65535)] = 8501,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 to serve other machines).")] = "127.0.0.1",
+    browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open a browser tab.")] = False,
+    check: Annotated[bool, typer.Option("--check/--no-check",
+                                        help="Validate PATH first and stop with its problems listed.")] = True,
+) -> None:
+    """Start the dashboard on the bundled synthetic survey, or on PATH. Stop it with Ctrl+C."""
+    if path is not None:
+        path = path.expanduser().resolve()
+        if check:
+            survey = load_or_exit(path)  # exits 1 listing every problem
+            console.print(f"[green]valid[/green]: {path.name} — {len(survey.tasks)} tasks, "
+                          f"{len(survey.responses)} responses")
+        os.environ[DATA_ENV] = str(path)
+    else:
+        os.environ.pop(DATA_ENV, None)
+    command = streamlit_command(app_script(), host=host, port=port, browser=browser)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    console.print(f"Starting the dashboard at [bold]http://{shown}:{port}[/bold] "
+                  f"({'the bundled synthetic example' if path is None else path.name}); stop with Ctrl+C.")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)  # replace this process: stopping it stops the server, no orphan

@@ -1,0 +1,295 @@
+"""Dashboard state: which survey is shown, the sidebar filters, and cached library results.
+
+Data sources
+    ``bundled`` (the synthetic example), ``path`` (a file given to ``challengelab dashboard PATH``, passed in the
+    ``CHALLENGELAB_DATA`` environment variable) and ``upload`` (a file uploaded on the *Your data* page; kept in
+    this browser session only). Each source has an id (``bundled``, ``path:<file>:<mtime>``,
+    ``upload:<sha256>``) that keys every cache, together with the filters.
+
+Caching
+    Loading is cached per source (``st.cache_resource``: one object shared by sessions showing the same data);
+    every library call is cached with ``st.cache_data`` on ``(key, arguments)`` where ``key`` is the source id
+    plus the filters; the survey object itself is passed as an unhashed ``_survey`` argument.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import challengelab
+from challengelab.disclosure import DEFAULT_MIN_CELL, suppress_small_cells
+from challengelab.figures import survey as figs
+
+#: Environment variable through which ``challengelab dashboard PATH`` passes PATH to the app.
+DATA_ENV = "CHALLENGELAB_DATA"
+
+#: Sidebar filters: survey column -> label.
+FILTERS = {"conference": "Conference", "year": "Year", "task_category": "Task category", "modality": "Modality"}
+
+SOURCE_KEY = "source"
+MIN_CELL_KEY = "min_cell"
+UPLOAD_KEY = "upload"  # dict(name=..., id=..., survey=...) of the session's accepted upload
+
+
+def filter_key(column: str) -> str:
+    return f"filter_{column}"
+
+
+# --- loading ---------------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the bundled survey ...")
+def _bundled() -> challengelab.Survey:
+    return challengelab.example_survey()
+
+
+@st.cache_resource(show_spinner="Loading the survey ...", max_entries=8)
+def _from_path(path: str, mtime: float) -> challengelab.Survey:  # mtime: reload when the file changes
+    return challengelab.load_survey(path)
+
+
+def cli_path() -> Path | None:
+    """The file passed to ``challengelab dashboard PATH``, if any."""
+    value = os.environ.get(DATA_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else None
+
+
+def load_upload(name: str, content: bytes) -> tuple[challengelab.Survey, str]:
+    """Validate uploaded bytes; returns ``(survey, source id)`` or raises :class:`SurveyValidationError`.
+
+    The bytes are written to a temporary file (the loaders read files), which is removed before returning.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".xlsx", ".zip"):
+        raise challengelab.SurveyValidationError(
+            [challengelab.ValidationIssue(f"unsupported file type {suffix or '(none)'!r}: upload an .xlsx "
+                                          "workbook or a .zip of CSV files", file=name)], source=name)
+    handle, temp = tempfile.mkstemp(suffix=suffix, prefix="challengelab-upload-")
+    temp_name = Path(temp).name
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        survey = challengelab.load_survey(temp)
+    except challengelab.SurveyValidationError as exc:
+        exc.issues = [_rename(issue, temp_name, name) for issue in exc.issues]
+        exc.source = name
+        raise
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    survey = replace(survey, source=name, warnings=tuple(_rename(w, temp_name, name) for w in survey.warnings))
+    return survey, "upload:" + hashlib.sha256(content).hexdigest()
+
+
+def _rename(issue, temp_name: str, name: str):
+    if issue.file and temp_name in issue.file:
+        return replace(issue, file=issue.file.replace(temp_name, name))
+    return issue
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    label: str
+    survey: challengelab.Survey
+
+
+def sources() -> dict[str, str]:
+    """The data sources this session can choose: ``{choice: label}``."""
+    out = {}
+    path = cli_path()
+    if path is not None:
+        out["path"] = f"{path.name} (command line)"
+    out["bundled"] = "Bundled example (synthetic)"
+    upload = st.session_state.get(UPLOAD_KEY)
+    if upload:
+        out["upload"] = f"{upload['name']} (uploaded)"
+    return out
+
+
+def current_source() -> Source:
+    """The survey selected in the sidebar (falls back to the bundled example, with a message, on failure)."""
+    choice = st.session_state.get(SOURCE_KEY) or next(iter(sources()))
+    if choice == "upload" and st.session_state.get(UPLOAD_KEY):
+        upload = st.session_state[UPLOAD_KEY]
+        return Source(upload["id"], upload["name"], upload["survey"])
+    if choice == "path" and cli_path() is not None:
+        path = cli_path()
+        try:
+            mtime = path.stat().st_mtime
+            return Source(f"path:{path}:{mtime}", path.name, _from_path(str(path), mtime))
+        except challengelab.SurveyValidationError as exc:
+            st.session_state["_load_error"] = (str(path), exc.issues)
+        except (OSError, challengelab.CodebookError) as exc:
+            st.session_state["_load_error"] = (str(path), [challengelab.ValidationIssue(str(exc), file=path.name)])
+    return Source("bundled", "bundled example", _bundled())
+
+
+# --- filters ---------------------------------------------------------------------------------------------------
+
+
+def filter_options(survey: challengelab.Survey) -> dict[str, list]:
+    """The values each sidebar filter offers (from the unfiltered survey)."""
+    frame = survey.tasks.merge(survey.challenges[["challenge_id", "conference", "year"]], on="challenge_id",
+                               how="left")
+    out = {}
+    for column in FILTERS:
+        values = frame[column].dropna().astype(object).unique().tolist()
+        out[column] = sorted(int(v) if column == "year" else str(v) for v in values)
+    return out
+
+
+def reset_filters() -> None:
+    for column in FILTERS:
+        st.session_state.pop(filter_key(column), None)
+
+
+def current_filters() -> tuple[tuple[str, tuple], ...]:
+    """The sidebar selections as a hashable tuple; an empty selection means "all"."""
+    return tuple((column, tuple(st.session_state.get(filter_key(column)) or ())) for column in FILTERS)
+
+
+def min_cell() -> int:
+    return int(st.session_state.get(MIN_CELL_KEY, DEFAULT_MIN_CELL))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _filtered(key: str, filters: tuple, _survey: challengelab.Survey) -> challengelab.Survey:
+    return _survey.filter(**{column: list(values) or None for column, values in filters})
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: the full and the filtered survey, the cache key and the min cell size."""
+
+    source: Source
+    data: challengelab.Survey
+    filters: tuple[tuple[str, tuple], ...]
+    min_cell: int
+
+    @property
+    def survey(self) -> challengelab.Survey:
+        return self.source.survey
+
+    @property
+    def key(self) -> str:
+        return f"{self.source.id}|{self.filters!r}"
+
+    @property
+    def active_filters(self) -> dict[str, tuple]:
+        return {column: values for column, values in self.filters if values}
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return item_labels(self.survey)
+
+
+def context() -> Context:
+    source = current_source()
+    filters = current_filters()
+    data = _filtered(source.id, filters, source.survey) if any(v for _, v in filters) else source.survey
+    return Context(source, data, filters, min_cell())
+
+
+def item_labels(survey: challengelab.Survey) -> dict[str, str]:
+    """Display labels: codebook labels, plus "Incentive: <level>" for multi-select indicator columns."""
+    labels = {item.name: item.label for item in survey.codebook.items}
+    for item in survey.codebook.select(type="multi_select"):
+        for level, column in item.indicator_columns().items():
+            labels[column] = f"{item.label.split('(')[0].strip()}: {level}"
+    return labels
+
+
+def short_labels(survey: challengelab.Survey) -> dict[str, str]:
+    """Compact labels for axes with many columns (item names in words)."""
+    return {item.name: item.name.replace("_", " ") for item in survey.codebook.items}
+
+
+# --- cached library results ------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def coverage(key: str, _survey: challengelab.Survey) -> pd.DataFrame:
+    return figs.coverage_table(_survey)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def published(key: str, min_cell: int, _survey: challengelab.Survey) -> pd.DataFrame:
+    return figs.published_table(_survey, min_cell=min_cell)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def organizers(key: str, item: str, by: str, min_cell: int, _survey: challengelab.Survey) -> pd.DataFrame:
+    return figs.organizer_table(_survey, item, by, min_cell=min_cell)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def leaderboard(key: str, task_id: str, _survey: challengelab.Survey) -> pd.DataFrame:
+    return figs.task_leaderboard_table(_survey, task_id)
+
+
+PROFILE_LABELS = ["item", "level", "group"]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def profile(key: str, items: tuple[str, ...], min_cell: int, _survey: challengelab.Survey) -> pd.DataFrame:
+    """:func:`challengelab.stats.winner_profile` for ``items``, suppressed on ``n``."""
+    from challengelab.stats import winner_profile
+
+    table = winner_profile(_survey, items=list(items))
+    return suppress_small_cells(table, count="n", min_cell=min_cell,
+                                keep=[c for c in PROFILE_LABELS if c in table.columns])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def tests(key: str, items: tuple[str, ...], test: str, adjust: str, min_cell: int,
+          _survey: challengelab.Survey) -> pd.DataFrame:
+    """:func:`challengelab.stats.strategy_tests` for ``items``; a row is suppressed when either the winners or
+    the other teams behind it are fewer than ``min_cell``."""
+    from challengelab.stats import strategy_tests
+
+    table = strategy_tests(_survey, items=list(items), test=test, adjust=adjust)
+    table["n"] = table[["winners_total", "others_total"]].min(axis=1)
+    table = suppress_small_cells(table, count="n", min_cell=min_cell, keep=["item", "test"])
+    return table.drop(columns="n")
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def regression(key: str, predictors: tuple[str, ...], outcome: str, model: str, k: int, q: float,
+               _survey: challengelab.Survey):
+    """:func:`challengelab.stats.rank_regression` (exceptions propagate; they are not cached)."""
+    from challengelab.stats import rank_regression
+
+    options: dict[str, object] = {}
+    if outcome == "top_k":
+        options["k"] = k
+    if outcome == "top_fraction":
+        options["q"] = q
+    return rank_regression(_survey, list(predictors), outcome=outcome, model=model, **options)
+
+
+def template_bytes() -> bytes:
+    """The empty survey template workbook (written to a temporary file, read back, removed)."""
+    return _template_bytes()
+
+
+@st.cache_data(show_spinner=False)
+def _template_bytes() -> bytes:
+    from challengelab.writers import write_survey_workbook
+
+    with tempfile.TemporaryDirectory(prefix="challengelab-template-") as folder:
+        path = write_survey_workbook(Path(folder) / "survey_template.xlsx")
+        return Path(path).read_bytes()
+
+
+def issues_table(issues: Sequence) -> pd.DataFrame:
+    from challengelab.validation import issues_frame
+
+    return issues_frame(issues)

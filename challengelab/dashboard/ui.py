@@ -1,0 +1,114 @@
+"""Small building blocks shared by the pages: banner, figure with caption and CSV download, guards."""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Callable
+from typing import TypeVar
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from challengelab.dashboard.state import FILTERS, Context
+from challengelab.figures.survey import figure_caption
+
+T = TypeVar("T")
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def header(ctx: Context, title: str, intro: str) -> None:
+    """Page title, synthetic-data banner, one-line intro and the active filters."""
+    st.title(title)
+    synthetic_banner(ctx)
+    st.markdown(intro)
+    active = ctx.active_filters
+    if active:
+        shown = "; ".join(f"{FILTERS[c].lower()}: {', '.join(map(str, v))}" for c, v in active.items())
+        st.caption(f"Filtered — {shown}. {len(ctx.data.tasks)} of {len(ctx.survey.tasks)} tasks, "
+                   f"{len(ctx.data.responses)} responses.")
+
+
+def synthetic_banner(ctx: Context) -> None:
+    if ctx.survey.is_synthetic:
+        st.warning("**Synthetic data.** This survey was simulated from the published 2021 aggregates to "
+                   "demonstrate the tools. It contains no real teams or answers; do not cite its numbers.",
+                   icon=":material/science:")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "data"
+
+
+def figure(fig: go.Figure, data: pd.DataFrame, *, name: str, key: str | None = None) -> None:
+    """Draw ``fig`` with its caption and a button that downloads ``data`` (the table behind it) as CSV."""
+    st.plotly_chart(fig, width="stretch", theme=None, config=PLOTLY_CONFIG, key=f"chart_{key or name}")
+    caption = figure_caption(fig)
+    if caption:
+        st.caption(caption)
+    st.download_button("Download the data behind this figure (CSV)", data=csv_bytes(data),
+                       file_name=f"{slug(name)}.csv", mime="text/csv", key=f"csv_{key or name}", on_click="ignore",
+                       icon=":material/download:", type="tertiary")
+
+
+def table_download(data: pd.DataFrame, *, name: str, label: str = "Download table (CSV)",
+                   key: str | None = None) -> None:
+    st.download_button(label, data=csv_bytes(data), file_name=f"{slug(name)}.csv", mime="text/csv",
+                       key=f"csv_{key or name}", on_click="ignore", icon=":material/download:")
+
+
+def csv_bytes(data: pd.DataFrame) -> bytes:
+    return data.to_csv(index=False).encode("utf-8")
+
+
+def require_tasks(ctx: Context) -> None:
+    """Stop the page with a clear message when the filters leave no task."""
+    if ctx.data.tasks.empty:
+        st.info("**No tasks match the current filters.** Widen the selection in the sidebar (an empty filter "
+                "means *all*).", icon=":material/filter_alt_off:")
+        st.stop()
+
+
+def require_responses(ctx: Context) -> None:
+    require_tasks(ctx)
+    if ctx.data.responses.empty:
+        st.info("**No survey responses for the selected tasks.** Widen the filters in the sidebar.",
+                icon=":material/filter_alt_off:")
+        st.stop()
+
+
+def require_winners(ctx: Context) -> None:
+    """Stop the page when the filters leave no responding winner (nothing to compare)."""
+    require_responses(ctx)
+    winners = int(ctx.data.responses["winner"].astype(bool).sum())
+    if winners == 0:
+        st.info("**No winning team answered the survey in the current selection**, so winners cannot be "
+                "compared with other teams. Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
+        st.stop()
+    if winners == len(ctx.data.responses):
+        st.info("**Only winners answered in the current selection**: there are no other teams to compare them "
+                "with. Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
+        st.stop()
+
+
+def guarded(what: str, call: Callable[[], T]) -> T | None:
+    """Run a library call; on failure show what went wrong in words (details folded away) and return None."""
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - the page must show a message, never a traceback
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        st.error(f"**Could not compute {what}.** {message}", icon=":material/error:")
+        with st.expander("Technical details"):
+            st.code("".join(traceback.format_exception_only(type(exc), exc)), language=None)
+        return None
+
+
+def suppression_note(table: pd.DataFrame, ctx: Context, what: str = "rows") -> None:
+    if "suppressed" in table.columns and table["suppressed"].fillna(False).astype(bool).any():
+        n = int(table["suppressed"].fillna(False).astype(bool).sum())
+        st.caption(f":material/visibility_off: {n} {what} rest on fewer than {ctx.min_cell} respondents and are "
+                   "suppressed (survey participants were promised aggregated reporting). Change the minimum cell "
+                   "size in the sidebar.")

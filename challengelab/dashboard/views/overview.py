@@ -1,0 +1,62 @@
+"""Overview: the dataset at a glance and the published 2021 figures next to the dataset's own."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from challengelab.dashboard import state, ui
+from challengelab.figures import survey as figs
+
+
+def _text(value) -> str:
+    """Published and observed values mix numbers and words: show both as text."""
+    if value is None or value != value:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def render() -> None:
+    ctx = state.context()
+    ui.header(ctx, "What do winning teams do?",
+              "Survey answers of teams in biomedical image analysis competitions (tasks), linked to their "
+              "leaderboard ranks. Use the sidebar to filter and the pages on the left to explore.")
+    ui.require_tasks(ctx)
+    summary = ctx.data.summary()
+    columns = st.columns(5)
+    columns[0].metric("Challenges", summary["challenges"])
+    columns[1].metric("Tasks", summary["tasks"], help="A challenge can hold several competitions (tasks).")
+    columns[2].metric("Responses", summary["responses"], help="Teams that answered, one per team and task.")
+    columns[3].metric("Winners who answered", summary["tasks_with_responding_winner"],
+                      help="Tasks whose rank-1 team answered the survey.")
+    rate = summary["median_response_rate"]
+    columns[4].metric("Median response rate", "–" if rate != rate else f"{rate:.0%}",
+                      help="Per task: responses / teams on the leaderboard.")
+
+    coverage = state.coverage(ctx.key, ctx.data)
+    left, right = st.columns(2)
+    with left:
+        ui.figure(figs.coverage_figure(coverage), coverage, name="response_coverage_per_task")
+    with right:
+        ui.figure(figs.leaderboard_sizes_figure(coverage), coverage[["task_id", "challenge_id", "task_category",
+                                                                      "modality", "n_teams"]],
+                  name="leaderboard_sizes")
+
+    st.subheader("Published 2021 figures next to this dataset")
+    published = ui.guarded("the comparison with the published figures",
+                           lambda: state.published(ctx.key, ctx.min_cell, ctx.data))
+    if published is not None:
+        ui.figure(figs.published_figure(published), published, name="published_vs_dataset")
+        ui.suppression_note(published, ctx, "quantities")
+        with st.expander("All published quantities (including non-percent ones) as a table"):
+            shown = published[["quantity", "population", "unit", "published", "observed", "n", "note", "source"]]
+            shown = shown.assign(published=shown["published"].map(_text), observed=shown["observed"].map(_text))
+            st.dataframe(shown, hide_index=True, width="stretch")
+    if ctx.survey.warnings:
+        with st.expander(f"{len(ctx.survey.warnings)} data warning(s) found while loading"):
+            st.dataframe(state.issues_table(ctx.survey.warnings), hide_index=True, width="stretch")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,66 @@
+"""Teams and leads: background, degree, experience, team size, effort — winners vs. other teams."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from challengelab.dashboard import state, ui
+from challengelab.figures import survey as figs
+
+
+def render() -> None:
+    ctx = state.context()
+    ui.header(ctx, "Teams and leads",
+              "Who leads winning teams, how large the teams are and how much time they spent, compared with "
+              "the other teams.")
+    ui.require_winners(ctx)
+    survey = ctx.data
+    sections = ("expertise", "environment", "misc")
+    categorical = survey.item_names(section=sections, type=("categorical", "ordinal"))
+    numeric = survey.item_names(section=sections, type="numeric")
+    binary = survey.item_names(section=sections, type="binary")
+    multi = survey.item_names(section=sections, type="multi_select")
+    items = tuple(categorical + numeric + binary + multi)
+    if not items:
+        st.info("This survey's codebook has no team or lead items.", icon=":material/info:")
+        return
+    profile = ui.guarded("the team profile", lambda: state.profile(ctx.key, items, ctx.min_cell, survey))
+    if profile is None:
+        return
+    profile = profile[profile["group"].isin(["winners", "others"])].reset_index(drop=True)
+    labels = ctx.labels
+
+    if categorical:
+        st.subheader("Team leads")
+        columns = st.columns(min(2, len(categorical)))
+        for i, item in enumerate(categorical):
+            part = profile[profile["item"] == item].reset_index(drop=True)
+            with columns[i % len(columns)]:
+                ui.figure(figs.level_share_figure(part, title=labels.get(item, item),
+                                                  levels=survey.codebook[item].levels),
+                          part, name=f"profile_{item}")
+    if numeric:
+        st.subheader("Experience, team size and effort")
+        part = profile[profile["item"].isin(numeric)].reset_index(drop=True)
+        ui.figure(figs.numeric_summary_figure(part, labels=labels), part, name="profile_numeric")
+    if binary or multi:
+        st.subheader("Environment and incentives")
+        part = profile[profile["item"].isin(binary + multi)].reset_index(drop=True)
+        part = part.assign(item=[f"{item}__{level}" if item in multi else item
+                                 for item, level in zip(part["item"], part["level"])],
+                           level="yes")
+        multi_labels = {f"{item}__{level}": f"{labels.get(item, item).split('(')[0].strip()}: {level}"
+                        for item in multi for level in (survey.codebook[item].levels or ())}
+        ui.figure(figs.strategy_share_figure(part, labels={**labels, **multi_labels},
+                                             title="Environment and incentives: winners vs. other teams",
+                                             x_title="Share of teams",
+                                             caption="Share of winners and of other teams answering yes / "
+                                                     "selecting each incentive, with 95 % confidence intervals "
+                                                     "(Wilson); n = teams that answered. Rows with too few "
+                                                     "respondents are suppressed."),
+                  part, name="profile_environment")
+    ui.suppression_note(profile, ctx)
+
+
+if __name__ == "__main__":
+    render()
