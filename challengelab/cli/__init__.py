@@ -19,6 +19,8 @@ app = typer.Typer(
 
 # Command modules register themselves on `app` when imported.
 from challengelab.cli import survey_commands as _survey_commands  # noqa: E402,F401
+from challengelab.cli import report as _report  # noqa: E402,F401
+from challengelab.cli import rank as _rank  # noqa: E402,F401
 from challengelab.cli import analyze as _analyze  # noqa: E402,F401
 from challengelab.cli import dashboard as _dashboard  # noqa: E402,F401
 

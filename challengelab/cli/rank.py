@@ -1,0 +1,151 @@
+"""``challengelab rank``: rank per-case challenge results, bootstrap the ranking, write a ranking report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from challengelab.cli import app
+from challengelab.cli._common import console, errors
+
+
+@app.command()
+def rank(
+    results: Annotated[Path, typer.Argument(help="Per-case results: .csv, .xlsx or .parquet with columns task, "
+                                                 "case, algorithm, value (one row per task x case x algorithm).")],
+    out: Annotated[Path, typer.Option(help="Report folder to write (e.g. reports/NAME).")],
+    method: Annotated[str, typer.Option(help="aggregate_then_rank, rank_then_aggregate or test_then_rank.")]
+    = "aggregate_then_rank",
+    aggregate: Annotated[str, typer.Option(help="mean, median, or a quantile in (0, 1) such as 0.25.")] = "mean",
+    ties: Annotated[str, typer.Option(help="min, max, average, first or random.")] = "min",
+    na_treat: Annotated[Optional[str], typer.Option(
+        "--na-treat", help="Missing results: 'drop', or a number to put in their place (default: refuse).")] = None,
+    alpha: Annotated[float, typer.Option(help="Significance level of test_then_rank and the pairwise tests.")]
+    = 0.05,
+    p_adjust: Annotated[str, typer.Option(help="none, holm, hochberg, hommel, bonferroni, fdr_bh or fdr_by.")]
+    = "none",
+    smaller_is_better: Annotated[bool, typer.Option("--smaller-is-better/--larger-is-better",
+                                                    help="Direction of the metric.")] = False,
+    n_boot: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap replicates (0 = none).")] = 1000,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (bootstrap, random ties).")] = 1,
+    consensus_method: Annotated[str, typer.Option(
+        "--consensus", help="How tasks are combined: euclidean, average_rank, median_rank, borda, per_case.")]
+    = "euclidean",
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated: html, xlsx, md, pdf, csv.")]
+    = "html,xlsx",
+    task_column: Annotated[str, typer.Option("--task-column", help="Column holding the task.")] = "task",
+    case_column: Annotated[str, typer.Option("--case-column", help="Column holding the case.")] = "case",
+    algorithm_column: Annotated[str, typer.Option("--algorithm-column", help="Column holding the algorithm.")]
+    = "algorithm",
+    value_column: Annotated[str, typer.Option("--value-column", help="Column holding the metric value.")]
+    = "value",
+    sheet: Annotated[Optional[str], typer.Option(help="Excel sheet (default: the first).")] = None,
+    force: Annotated[bool, typer.Option(help="Replace --out even if it is not an earlier report.")] = False,
+) -> None:
+    """Rank algorithms from per-case results, with bootstrap uncertainty, and write a ranking report."""
+    from pydantic import ValidationError
+
+    from challengelab.cli.report import progress_steps
+    from challengelab.ranking import AssessmentValidationError, RankingSpec, load_assessment
+    from challengelab.report.atomic import OutputExistsError, check_destination
+    from challengelab.report.output import parse_formats, write_report_files
+    from challengelab.report.ranking import CONSENSUS_METHODS, build_ranking_report, run_ranking
+    from challengelab.report.reproducibility import Provenance, input_files
+
+    try:
+        format_list = parse_formats(formats)
+    except ValueError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if consensus_method not in CONSENSUS_METHODS:
+        errors.print(f"[red]error:[/red] --consensus must be one of {', '.join(CONSENSUS_METHODS)}")
+        raise typer.Exit(2)
+    agg: object = aggregate
+    try:
+        agg = float(aggregate)
+    except ValueError:
+        pass
+    na: object = na_treat
+    if na_treat is not None and na_treat != "drop":
+        try:
+            na = float(na_treat)
+        except ValueError:
+            errors.print("[red]error:[/red] --na-treat must be 'drop' or a number")
+            raise typer.Exit(2) from None
+    try:
+        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, p_adjust=p_adjust,
+                           smaller_is_better=smaller_is_better, seed=seed)
+    except ValidationError as exc:
+        for problem in exc.errors():
+            where = ".".join(str(p) for p in problem["loc"]) or "option"
+            errors.print(f"[red]error:[/red] --{where.replace('_', '-')}: {problem['msg']}")
+        raise typer.Exit(2) from None
+    try:
+        check_destination(out, force=force)
+    except OutputExistsError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if not results.exists():
+        errors.print(f"[red]error:[/red] {results}: no such file")
+        raise typer.Exit(1)
+    try:
+        assessment = load_assessment(results, task=task_column, case=case_column, algorithm=algorithm_column,
+                                     value=value_column, smaller_is_better=smaller_is_better,
+                                     sheet=int(sheet) if sheet and sheet.isdigit() else sheet)
+    except AssessmentValidationError as exc:
+        errors.print(f"[bold red]{results}: {len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''}"
+                     "[/bold red]")
+        for issue in exc.issues:
+            errors.print(f"  [red]error[/red] {issue}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except (ValueError, OSError) as exc:
+        errors.print(f"[red]error:[/red] {results}: {exc}")
+        raise typer.Exit(1) from None
+
+    program_args = [str(results), "--out", str(out), "--method", method, "--aggregate", aggregate,
+                    "--ties", ties, "--alpha", f"{alpha:g}", "--p-adjust", p_adjust,
+                    "--smaller-is-better" if smaller_is_better else "--larger-is-better",
+                    "--bootstrap", str(n_boot), "--consensus", consensus_method, "--format", ",".join(format_list)]
+    if na_treat is not None:
+        program_args += ["--na-treat", na_treat]
+    if seed is not None:
+        program_args += ["--seed", str(seed)]
+    for flag, value, default in (("--task-column", task_column, "task"), ("--case-column", case_column, "case"),
+                                 ("--algorithm-column", algorithm_column, "algorithm"),
+                                 ("--value-column", value_column, "value")):
+        if value != default:
+            program_args += [flag, value]
+    if sheet:
+        program_args += ["--sheet", sheet]
+    import shlex
+
+    command = shlex.join(["challengelab", "rank", *program_args])
+    spec_yaml = spec.to_yaml()
+    provenance = Provenance(data=str(results), data_path=str(results.resolve()), inputs=input_files(results),
+                            config_yaml=spec_yaml, seed=seed, min_cell=0, formats=format_list, out=str(out),
+                            command=command)
+    n_steps = 5 + len(format_list) + (1 if "md" in format_list else 0)
+    with progress_steps(n_steps) as step:
+        try:
+            run = run_ranking(assessment, spec, n_boot=n_boot, seed=seed, consensus_method=consensus_method,
+                              step=step)
+        except ValueError as exc:  # e.g. missing values without --na-treat
+            errors.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+        step("building the report")
+        report = build_ranking_report(run, provenance, n_boot=n_boot, spec_yaml=spec_yaml)
+        result = write_report_files(report, out, formats=format_list, provenance=provenance,
+                                    extra_files={"ranking.yaml": spec_yaml}, force=force, progress=step)
+    _print_result(result)
+
+
+def _print_result(result) -> None:
+    for what, reason in result.skipped.items():
+        errors.print(f"[yellow]skipped {what}:[/yellow] {reason}", soft_wrap=True)
+    console.print(f"wrote {result.out}/ ({len(result.files)} files)")
+    for path in result.files:
+        if path.suffix in (".html", ".xlsx", ".md", ".pdf"):
+            extra = f" ({result.pdf_pages} pages)" if path.suffix == ".pdf" and result.pdf_pages else ""
+            console.print(f"  {path}{extra}")

@@ -1,0 +1,288 @@
+"""One self-contained, offline HTML page: plotly.js embedded once, every figure drawn from inline JSON.
+
+No resource is loaded from the network: plotly.js is inlined (``plotly.offline.get_plotlyjs()``), the figures
+are rendered with a config that disables MathJax typesetting and the topojson/cloud URLs, and there are no
+external stylesheets, fonts or images. Every text from the data is escaped (HTML text and attributes through
+:func:`~challengelab.report.safety.escape_html`, figure JSON through
+:func:`~challengelab.report.safety.script_json`-style ``\\u`` escapes).
+"""
+
+from __future__ import annotations
+
+from challengelab.report.document import (
+    Code,
+    Figure,
+    KeyValues,
+    Notice,
+    Paragraph,
+    Report,
+    Section,
+    Table,
+    format_value,
+    slug,
+)
+from challengelab.report.safety import escape_html as esc
+
+#: plotly.js configuration for every figure: no logo, no link to a cloud service, no MathJax, no topojson CDN.
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "showLink": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "plotlyServerURL": "",
+    "topojsonURL": "",
+    "typesetMath": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+DEFAULT_FIGURE_HEIGHT = 440
+
+CSS = """
+:root { --ink:#1d2430; --muted:#5b6473; --line:#d9dee6; --accent:#1f5fa8; --warn:#8a5a00; --warnbg:#fff6e0;
+        --syn:#8c1d18; --synbg:#fdecea; }
+* { box-sizing: border-box; }
+html { font-size: 15px; }
+body { font-family: "Segoe UI", "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: var(--ink);
+       line-height: 1.5; margin: 0 auto; max-width: 1000px; padding: 24px 28px 60px; background: #fff; }
+header.report-head h1 { font-size: 1.9rem; margin: 0 0 4px; line-height: 1.2; }
+header.report-head p { margin: 2px 0; color: var(--muted); }
+h2 { font-size: 1.4rem; border-bottom: 2px solid var(--accent); padding-bottom: 4px; margin-top: 2.2em; }
+h3 { font-size: 1.08rem; margin: 1.4em 0 0.4em; }
+p.lead { font-size: 1.05rem; }
+nav.toc { background: #f5f7fa; border: 1px solid var(--line); border-radius: 6px; padding: 10px 18px;
+          margin: 18px 0; }
+nav.toc h2 { border: 0; margin: 4px 0; font-size: 1.1rem; }
+nav.toc ol { margin: 4px 0; padding-left: 1.4em; }
+nav.toc ol ol { font-size: 0.9rem; color: var(--muted); }
+nav.toc a { color: var(--accent); text-decoration: none; }
+.notice { border-left: 5px solid var(--accent); background: #eef4fb; padding: 8px 14px; margin: 12px 0;
+          border-radius: 4px; }
+.notice.warning { border-color: #d08a00; background: var(--warnbg); color: #3d2a00; }
+.notice.synthetic { border-color: var(--syn); background: var(--synbg); color: var(--syn); font-weight: 600; }
+.notice strong { display: block; }
+figure { margin: 18px 0 26px; }
+figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 4px; }
+figcaption b { color: var(--ink); }
+.table-wrap { overflow-x: auto; }
+table.data { border-collapse: collapse; font-size: 0.86rem; width: 100%; font-variant-numeric: tabular-nums; }
+table.data caption { caption-side: top; text-align: left; font-size: 0.9rem; color: var(--muted);
+                     padding-bottom: 4px; }
+table.data caption b { color: var(--ink); }
+table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 3px 8px; vertical-align: top; }
+table.data th { background: #eef1f5; text-align: left; border-bottom: 2px solid #b8c0cc; white-space: nowrap; }
+table.data td.num { text-align: right; white-space: nowrap; }
+table.data tr.suppressed td { color: #8b93a1; font-style: italic; background: #fafafa; }
+table.kv { border-collapse: collapse; font-size: 0.88rem; }
+table.kv th { text-align: left; padding: 2px 14px 2px 0; color: var(--muted); font-weight: 600;
+              vertical-align: top; white-space: nowrap; }
+table.kv td { padding: 2px 0; word-break: break-word; }
+pre { background: #f5f7fa; border: 1px solid var(--line); padding: 8px 12px; border-radius: 4px;
+      white-space: pre-wrap; word-break: break-all; font-size: 0.82rem; }
+.plot { width: 100%; }
+footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 1px solid var(--line);
+         padding-top: 8px; }
+@media print {
+  @page { size: A4; margin: 14mm 12mm 16mm; }
+  html { font-size: 10.5pt; }
+  body { max-width: none; padding: 0; }
+  nav.toc { break-after: page; }
+  section.report-section { break-before: page; }
+  section.report-section:first-of-type { break-before: auto; }
+  h2, h3 { break-after: avoid; }
+  figure.chart, table.kv, .notice, pre { break-inside: avoid; }
+  table.data thead { display: table-header-group; }
+  table.data tr { break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  .modebar-container { display: none !important; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def render_html(report: Report) -> str:
+    """The report as one HTML document (a ``str``)."""
+    import plotly.offline
+
+    report.check()
+    numbers = _numbering(report)
+    figures = report.figures()
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="generator" content="challengelab">',
+        f"<title>{esc(report.title)}</title>",
+        f"<style>{CSS}</style>",
+    ]
+    if figures:
+        # plotly.js once for the whole page (about 4.8 MB), never per figure and never from a CDN.
+        parts.append('<script id="plotlyjs">' + _inline_script(plotly.offline.get_plotlyjs()) + "</script>")
+    parts.append("</head>")
+    parts.append("<body>")
+    parts.append('<header class="report-head">')
+    parts.append(f"<h1>{esc(report.title)}</h1>")
+    if report.subtitle:
+        parts.append(f"<p>{esc(report.subtitle)}</p>")
+    if report.generated:
+        parts.append(f"<p>Generated {esc(report.generated)}</p>")
+    parts.append("</header>")
+    if report.synthetic:
+        parts.append(f'<div class="notice synthetic" role="note" id="synthetic-banner">{esc(report.synthetic_text)}'
+                     "</div>")
+    parts.append(_toc(report, numbers))
+    for number, section in enumerate(report.sections, start=1):
+        parts.append(_section(number, section, numbers))
+    parts.append('<footer>Made with challengelab. This file works offline: the plotting library is embedded '
+                 "and nothing is loaded from the internet.</footer>")
+    if figures:
+        parts.append(_figure_script(figures))
+    parts.append("</body>")
+    parts.append("</html>")
+    return "\n".join(parts) + "\n"
+
+
+def _inline_script(code: str) -> str:
+    # A literal "</script" inside a script element would end it early.
+    return code.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+
+
+def _numbering(report: Report) -> dict[int, str]:
+    numbers: dict[int, str] = {}
+    n_table = n_figure = 0
+    for section in report.sections:
+        for block in section.blocks:
+            if isinstance(block, Table):
+                n_table += 1
+                numbers[id(block)] = f"Table {n_table}"
+            elif isinstance(block, Figure):
+                n_figure += 1
+                numbers[id(block)] = f"Figure {n_figure}"
+    return numbers
+
+
+def table_anchor(table: Table) -> str:
+    return "table-" + slug(table.name)
+
+
+def figure_anchor(figure: Figure) -> str:
+    return "figure-" + slug(figure.name)
+
+
+def _toc(report: Report, numbers: dict[int, str]) -> str:
+    rows = ['<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>']
+    for number, section in enumerate(report.sections, start=1):
+        rows.append(f'<li><a href="#{esc(section.anchor)}">{esc(section.title)}</a>')
+        items = [b for b in section.blocks if isinstance(b, (Table, Figure))]
+        if items:
+            rows.append("<ol>")
+            for block in items:
+                anchor = table_anchor(block) if isinstance(block, Table) else figure_anchor(block)
+                rows.append(f'<li><a href="#{esc(anchor)}">{esc(numbers[id(block)])}: {esc(block.title)}</a></li>')
+            rows.append("</ol>")
+        rows.append("</li>")
+    rows.append("</ol></nav>")
+    return "\n".join(rows)
+
+
+def _section(number: int, section: Section, numbers: dict[int, str]) -> str:
+    out = [f'<section class="report-section" id="{esc(section.anchor)}">',
+           f"<h2>{number}. {esc(section.title)}</h2>"]
+    for block in section.blocks:
+        out.append(_block(block, numbers))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _block(block, numbers: dict[int, str]) -> str:
+    if isinstance(block, Paragraph):
+        return f'<p class="lead">{esc(block.text)}</p>' if block.emphasis else f"<p>{esc(block.text)}</p>"
+    if isinstance(block, Notice):
+        title = f"<strong>{esc(block.title)}</strong>" if block.title else ""
+        return f'<div class="notice {esc(block.kind)}" role="note">{title}{esc(block.text)}</div>'
+    if isinstance(block, KeyValues):
+        head = f"<h3>{esc(block.title)}</h3>" if block.title else ""
+        rows = "".join(f"<tr><th scope=\"row\">{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in block.rows)
+        return f'{head}<table class="kv">{rows}</table>'
+    if isinstance(block, Code):
+        head = f"<h3>{esc(block.title)}</h3>" if block.title else ""
+        return f"{head}<pre><code>{esc(block.text)}</code></pre>"
+    if isinstance(block, Table):
+        return _table(block, numbers[id(block)])
+    if isinstance(block, Figure):
+        return _figure(block, numbers[id(block)])
+    raise TypeError(f"cannot render {type(block).__name__}")
+
+
+def _table(table: Table, number: str) -> str:
+    frame, cut = table.shown()
+    columns = list(frame.columns)
+    kinds = {c: table.kind(c) for c in columns}
+    suppressed = table.suppressed_rows()
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
+    body = []
+    for position, row in enumerate(frame.itertuples(index=False, name=None)):
+        cells = []
+        for column, value in zip(columns, row):
+            numeric = kinds[column] not in ("text",)
+            cls = ' class="num"' if numeric else ""
+            cells.append(f"<td{cls}>{esc(format_value(value, kinds[column]))}</td>")
+        cls = ' class="suppressed"' if suppressed[position] else ""
+        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{max(len(columns), 1)}">(no rows)</td></tr>')
+    caption = f"<b>{esc(number)}. {esc(table.title)}</b>"
+    if table.caption:
+        caption += " " + esc(table.caption)
+    if cut:
+        caption += f" <i>{esc(cut)}</i>"
+    return (f'<figure class="table" id="{esc(table_anchor(table))}"><div class="table-wrap">'
+            f'<table class="data"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div></figure>")
+
+
+def _figure(figure: Figure, number: str) -> str:
+    height = _height(figure)
+    caption = f"<b>{esc(number)}. {esc(figure.title)}</b>"
+    if figure.caption:
+        caption += " " + esc(figure.caption)
+    anchor = figure_anchor(figure)
+    return (f'<figure class="chart" id="{esc(anchor)}"><div class="plot" id="{esc(anchor)}-plot" '
+            f'style="height:{height}px" role="img" aria-label="{esc(figure.title)}"></div>'
+            f"<figcaption>{caption}</figcaption></figure>")
+
+
+def _height(figure: Figure) -> int:
+    try:
+        height = figure.figure.layout.height
+    except AttributeError:
+        height = None
+    return int(height) if height else DEFAULT_FIGURE_HEIGHT
+
+
+def figure_json(fig) -> str:
+    """A figure as JSON text that is safe inside ``<script>`` (``<``, ``>``, ``&`` escaped)."""
+    import plotly.io as pio
+
+    text = pio.to_json(fig, validate=False, pretty=False, remove_uids=True)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _figure_script(figures: list[Figure]) -> str:
+    import json
+
+    specs = ",\n".join(f'["{figure_anchor(f)}-plot",{figure_json(f.figure)}]' for f in figures)
+    config = json.dumps(PLOTLY_CONFIG, sort_keys=True)
+    return ("<script>\n(function () {\n"
+            f"var config = {config};\nvar specs = [\n{specs}\n];\n"
+            "specs.forEach(function (s) {\n"
+            "  var layout = s[1].layout || {}; layout.autosize = true; delete layout.width;\n"
+            "  Plotly.newPlot(s[0], s[1].data || [], layout, config);\n"
+            "});\n"
+            "window.addEventListener('beforeprint', function () {\n"
+            "  specs.forEach(function (s) { Plotly.Plots.resize(document.getElementById(s[0])); });\n"
+            "});\n"
+            "})();\n</script>")

@@ -1,0 +1,161 @@
+"""Render a :class:`~challengelab.report.document.Report` into a report folder, atomically.
+
+Layout of ``--out reports/NAME``::
+
+    reports/NAME/
+      report.html          self-contained, offline
+      report.xlsx          README sheet + one sheet per table
+      report.md            Markdown, with figures/*.png beside it
+      figures/*.png
+      report.pdf           the HTML printed by headless Chromium
+      tables/*.csv         (format "csv") one CSV per table, formula-like text neutralised
+      <extra files>        e.g. analysis.yaml, the configuration used
+      manifest.json        SHA-256 of every file, inputs, versions, command
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from challengelab.report.atomic import MARKER, staged_folder
+from challengelab.report.document import Report, slug
+from challengelab.report.reproducibility import Provenance, sha256_file
+
+FORMATS = ("html", "xlsx", "md", "pdf", "csv")
+DEFAULT_FORMATS = ("html", "xlsx", "md", "pdf")
+BASENAME = "report"
+
+
+def parse_formats(text: str | Sequence[str]) -> list[str]:
+    """``"html,xlsx"`` -> ``["html", "xlsx"]`` (validated, de-duplicated, in the given order; ``all`` = every
+    format)."""
+    items = [t.strip().lower() for t in (text.split(",") if isinstance(text, str) else text) if t.strip()]
+    aliases = {"excel": "xlsx", "markdown": "md", "htm": "html"}
+    out: list[str] = []
+    for item in items:
+        if item == "all":
+            out.extend(f for f in FORMATS if f not in out)
+            continue
+        item = aliases.get(item, item)
+        if item not in FORMATS:
+            raise ValueError(f"unknown format {item!r}; choose from {', '.join(FORMATS)} (comma-separated)")
+        if item not in out:
+            out.append(item)
+    if not out:
+        raise ValueError("no output format given")
+    return out
+
+
+@dataclass
+class WriteResult:
+    """What was written: the folder, its files, and formats that were skipped with the reason."""
+
+    out: Path
+    files: list[Path] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    pdf_pages: int | None = None
+
+
+def csv_bytes(frame) -> bytes:
+    """A table as UTF-8 CSV with formula-like text neutralised (see :mod:`challengelab.report.safety`)."""
+    from challengelab.report.excel import cell_value
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([cell_value(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        writer.writerow(["" if (v := cell_value(value)) is None else v for value in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_report_files(
+    report: Report,
+    out: Path,
+    *,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    provenance: Provenance | None = None,
+    extra_files: Mapping[str, str | bytes] | None = None,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> WriteResult:
+    """Write every requested format into a staging folder, then move it to ``out`` in one step.
+
+    Formats that cannot be made on this machine (PDF or PNG figures without Chromium) are skipped and reported
+    in ``WriteResult.skipped``; any other failure raises and leaves ``out`` untouched.
+    """
+    from challengelab.report.excel import render_xlsx, sheet_names
+    from challengelab.report.html import render_html
+    from challengelab.report.markdown import FigureExportError, render_markdown, write_figure_pngs
+    from challengelab.report.pdf import PdfError, count_pages, print_pdf
+
+    formats = parse_formats(list(formats))
+    step = progress or (lambda _name: None)
+    report.check()
+    out = Path(out)
+    result = WriteResult(out=out)
+    with staged_folder(out, force=force) as staging:
+        html_text: str | None = None
+        if "html" in formats or "pdf" in formats:
+            step("writing HTML")
+            html_text = render_html(report)
+            if "html" in formats:
+                (staging / f"{BASENAME}.html").write_text(html_text, encoding="utf-8")
+        if "xlsx" in formats:
+            step("writing Excel")
+            (staging / f"{BASENAME}.xlsx").write_bytes(render_xlsx(report))
+        if "csv" in formats:
+            step("writing CSV tables")
+            names = sheet_names([t.name for t in report.tables()])
+            (staging / "tables").mkdir()
+            for table in report.tables():
+                (staging / "tables" / f"{slug(names[table.name])}.csv").write_bytes(csv_bytes(table.frame))
+        if "md" in formats:
+            step("drawing PNG figures (kaleido + Chromium)")
+            with_figures = True
+            try:
+                write_figure_pngs(report.figures(), staging / "figures")
+            except FigureExportError as exc:
+                with_figures = False
+                result.skipped["png figures"] = str(exc)
+            step("writing Markdown")
+            (staging / f"{BASENAME}.md").write_text(render_markdown(report, with_figures=with_figures),
+                                                    encoding="utf-8")
+        if "pdf" in formats:
+            step("printing PDF (headless Chromium)")
+            assert html_text is not None
+            with tempfile.TemporaryDirectory(prefix="challengelab-print-") as scratch:
+                source = staging / f"{BASENAME}.html" if "html" in formats else Path(scratch) / "print.html"
+                if "html" not in formats:
+                    source.write_text(html_text, encoding="utf-8")
+                try:
+                    pdf = print_pdf(source, staging / f"{BASENAME}.pdf")
+                    result.pdf_pages = count_pages(pdf)
+                except PdfError as exc:
+                    result.skipped["pdf"] = str(exc)
+        for name, content in (extra_files or {}).items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        step("writing manifest")
+        files = sorted(p for p in staging.rglob("*") if p.is_file())
+        manifest = {
+            "generator": "challengelab report",
+            "title": report.title,
+            "synthetic_data": report.synthetic,
+            "files": [{"path": p.relative_to(staging).as_posix(), "sha256": sha256_file(p),
+                       "bytes": p.stat().st_size} for p in files],
+            "skipped": result.skipped,
+            "provenance": provenance.to_dict() if provenance else None,
+        }
+        (staging / MARKER).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        result.files = [out / p.relative_to(staging) for p in sorted(staging.rglob("*")) if p.is_file()]
+    return result
