@@ -10,7 +10,7 @@ Workloads (as in issue 6):
 * large: 1 task x 50 algorithms x 200 cases.
 
 Prints the best of ``--repeat`` wall-clock timings, the speed-up against challengeR and whether the targets
-(100x and 20x) are met. When ``Rscript`` is available, the full-data ranks are also checked against base R
+(100x and 20x) are met, and (with ``Rscript``) the time of a plain base-R bootstrap loop side by side. When ``Rscript`` is available, the full-data ranks are also checked against base R
 (mean + rank, and pairwise ``wilcox.test``-based test-then-rank) — identical ranks are required.
 """
 
@@ -89,6 +89,49 @@ write.csv(do.call(rbind, out), commandArgs(TRUE)[2], row.names = FALSE)
 """
 
 
+R_BOOTSTRAP = r"""
+# A straightforward base-R bootstrap (loops over replicates, wilcox.test per ordered pair), for a side-by-side
+# timing on this machine. challengeR itself is not installable here; its timings are the constants above.
+args <- commandArgs(TRUE)
+d <- read.csv(args[1]); method <- args[2]; B <- as.integer(args[3])
+set.seed(1)
+tasks <- lapply(split(d, d$task), function(x) {
+  w <- reshape(x[, c("case", "algorithm", "value")], idvar = "case", timevar = "algorithm", direction = "wide")
+  as.matrix(w[, -1])
+})
+t0 <- proc.time()[["elapsed"]]
+for (m in tasks) {
+  n <- nrow(m); k <- ncol(m)
+  for (b in seq_len(B)) {
+    s <- m[sample.int(n, n, replace = TRUE), , drop = FALSE]
+    if (method == "aggregate_then_rank") {
+      r <- rank(-colMeans(s), ties.method = "min")
+    } else {
+      wins <- numeric(k)
+      for (i in 1:k) for (j in 1:k) if (i != j)
+        wins[i] <- wins[i] + (suppressWarnings(wilcox.test(s[, i], s[, j], paired = TRUE, exact = FALSE,
+                                                           correct = TRUE, alternative = "greater")$p.value) < 0.05)
+      r <- rank(-wins, ties.method = "min")
+    }
+  }
+}
+cat(proc.time()[["elapsed"]] - t0, "\n")
+"""
+
+
+def time_base_r(data: pd.DataFrame, method: str, n_boot: int) -> float | None:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        src, script = Path(tmp, "d.csv"), Path(tmp, "boot.R")
+        data.to_csv(src, index=False)
+        script.write_text(R_BOOTSTRAP)
+        out = subprocess.run([rscript, str(script), str(src), method, str(n_boot)], check=True,
+                             capture_output=True, text=True)
+    return float(out.stdout.split()[-1])
+
+
 def check_against_r(data: pd.DataFrame, label: str) -> None:
     rscript = shutil.which("Rscript")
     if rscript is None:
@@ -114,6 +157,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--large-boot", type=int, default=100, help="replicates for the 50 x 200 workload")
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--no-r", action="store_true", help="skip the side-by-side base-R timing")
     args = parser.parse_args()
 
     small = small_workload()
@@ -130,9 +174,14 @@ def main() -> None:
         ok = "meets" if speedup >= TARGET_SPEEDUP[method] else "MISSES"
         print(f"  {method:<20} n_boot={n_boot:<5} {seconds * 1000:8.1f} ms   challengeR ~{CHALLENGER_SECONDS[method]:.0f} s"
               f"   speed-up {speedup:7.0f}x ({ok} the {TARGET_SPEEDUP[method]:.0f}x target)")
+        if not args.no_r:
+            r_seconds = time_base_r(small, method, n_boot)
+            if r_seconds is not None:
+                print(f"  {'':<20} {'':<12} base-R loop on this machine {r_seconds:6.2f} s"
+                      f"   (challengelab {r_seconds / seconds:5.0f}x faster)")
     check_against_r(small, "small")
 
-    print(f"large workload: 50 algorithms x 200 cases")
+    print("large workload: 50 algorithms x 200 cases")
     for method, n_boot in (("aggregate_then_rank", 1000), ("rank_then_aggregate", 1000),
                            ("test_then_rank", args.large_boot)):
         seconds = best_of(max(1, args.repeat - 1), lambda: bootstrap(large, method=method, n_boot=n_boot, seed=1,
