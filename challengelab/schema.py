@@ -1,21 +1,21 @@
 """Pydantic schemas of the four survey tables, built from the fixed columns and the codebook's items.
 
-Each table is validated in one bulk call (``TypeAdapter(list[Row]).validate_python``); every pydantic error is
-mapped back to the row number and column header the user sees. Rows with any error are rejected; the
-counts satisfy ``rows_in == rows_accepted + rows_rejected``.
+Every column has a pydantic type (:meth:`Column.annotation`: bounds, allowed levels, strict yes/no). A table
+is validated column by column in bulk: each column's distinct values are normalised and validated in one
+``TypeAdapter(list[...]).validate_python`` call, and every error is mapped back to each row number and column
+header the user sees. Rows with any error are rejected; the counts satisfy
+``rows_in == rows_accepted + rows_rejected``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Annotated, Any, Literal, Optional
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, StrictBool, TypeAdapter, ValidationError
-from typing_extensions import TypedDict
 
 from challengelab.codebook import Codebook, Item
 from challengelab.io import RawTable
@@ -114,11 +114,6 @@ def table_columns(table: str, codebook: Codebook) -> list[Column]:
     return fixed_columns(table) + [Column.from_item(item) for item in codebook.select(table=table)]
 
 
-def row_schema(table: str, codebook: Codebook) -> type:
-    """A pydantic-validated ``TypedDict`` of one row of ``table`` under ``codebook``."""
-    return TypedDict(f"{table.title()}Row", {c.name: c.annotation() for c in table_columns(table, codebook)})
-
-
 @dataclass
 class TableResult:
     frame: pd.DataFrame  # accepted rows, typed
@@ -146,33 +141,80 @@ def validate_table(raw: RawTable, codebook: Codebook) -> TableResult:
         issues.append(ValidationIssue(f"required column {name!r} is missing", **where, row=header_row, column=name))
     n_rows = len(raw.frame)
     if missing:
-        return TableResult(_empty_frame(columns), [], issues, n_rows, n_rows)
+        empty = np.array([], dtype=object)
+        return TableResult(pd.DataFrame({c.name: _typed(empty, c) for c in columns}), [], issues, n_rows,
+                           n_rows)
 
     frame = raw.frame[list(rename)].rename(columns=rename)
-    records = _records(frame, columns)
-    adapter = TypeAdapter(list[row_schema(raw.name, codebook)])
-    bad_rows: set[int] = set()
+    bad = np.zeros(n_rows, dtype=bool)
+    found: list[tuple[int, int, ValidationIssue]] = []
+    typed: dict[str, object] = {}
+    for order, column in enumerate(columns):
+        codes, values = _factorized(frame[column.name] if column.name in frame.columns else None, column, n_rows)
+        invalid = _invalid_values(values, column)  # position in `values` -> reason
+        for code, reason in invalid.items():
+            for position in np.flatnonzero(codes == code):
+                bad[position] = True
+                shown = None if code == len(values) - 1 else frame[column.name].iat[position]
+                found.append((position, order, ValidationIssue(reason, **where, row=raw.rows[position],
+                                                               column=headers.get(column.name, column.name),
+                                                               value=_shown(shown))))
+        if invalid:  # their rows are rejected; keep the column typeable
+            values = values.copy()
+            values[list(invalid)] = None
+        typed[column.name] = (codes, values)
+    issues.extend(issue for _, _, issue in sorted(found, key=lambda f: (f[0], f[1])))
+    keep = ~bad
+    table = pd.DataFrame({name: _typed(values, column).take(codes[keep], allow_fill=False)
+                          for column, (name, (codes, values)) in zip(columns, typed.items())})
+    rows = [r for r, k in zip(raw.rows, keep) if k]
+    return TableResult(table, rows, issues, n_rows, int(bad.sum()))
+
+
+def _factorized(values: pd.Series | None, column: Column, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The column as codes into its distinct normalised values; the last value is always ``None`` (missing).
+
+    Survey columns hold few distinct values, so normalising and validating each distinct value once is much
+    faster than doing it per cell; the result is the same.
+    """
+    if values is None:
+        return np.full(n, 0, dtype=np.intp), np.array([None], dtype=object)
+    codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object), use_na_sentinel=True)
+    normalised = _normalise(pd.Series(uniques, dtype=object), column, len(uniques))
+    missing = len(normalised)
+    values = np.append(normalised, None)
+    codes = np.where(codes < 0, missing, codes)
+    # values that normalise to missing (blank text) share the missing code
+    blank = np.flatnonzero(np.array([v is None for v in normalised], dtype=bool))
+    if blank.size:
+        codes = np.where(np.isin(codes, blank), missing, codes)
+    return codes.astype(np.intp), values
+
+
+def _invalid_values(values: np.ndarray, column: Column) -> dict[int, str]:
+    """Validate each distinct value with the column's pydantic schema; return ``{position: reason}``."""
+    adapter = _adapter(column)
     try:
-        clean = adapter.validate_python(records)
+        adapter.validate_python(values.tolist())
     except ValidationError as exc:
-        by_name = {c.name: c for c in columns}
+        reasons: dict[int, str] = {}
         for error in exc.errors(include_url=False):
-            position, field = error["loc"][0], str(error["loc"][1])
-            column = by_name[field]
-            bad_rows.add(position)
-            value = frame.iat[position, frame.columns.get_loc(field)] if field in frame.columns else None
+            position = error["loc"][0]
             if error["input"] is None or error["type"] in ("missing", "string_too_short"):
-                reason = f"{field} is required but empty"
+                reasons[position] = f"{column.name} is required but empty"
             else:
-                reason = column.explain(error["msg"])
-            issues.append(ValidationIssue(reason, **where, row=raw.rows[position], column=headers[field],
-                                          value=_shown(value)))
-        keep = [i for i in range(n_rows) if i not in bad_rows]
-        clean = adapter.validate_python([records[i] for i in keep])
-    else:
-        keep = list(range(n_rows))
-    typed = _typed_frame(clean, columns)
-    return TableResult(typed, [raw.rows[i] for i in keep], issues, n_rows, len(bad_rows))
+                reasons.setdefault(position, column.explain(error["msg"]))
+        return reasons
+    return {}
+
+
+_ADAPTERS: dict[Column, TypeAdapter] = {}
+
+
+def _adapter(column: Column) -> TypeAdapter:
+    if column not in _ADAPTERS:
+        _ADAPTERS[column] = TypeAdapter(list[column.annotation()])
+    return _ADAPTERS[column]
 
 
 def _match_headers(found: list[str], columns: list[Column], aliases: dict[str, str]
@@ -192,108 +234,75 @@ def _match_headers(found: list[str], columns: list[Column], aliases: dict[str, s
     return rename, headers
 
 
-def _records(frame: pd.DataFrame, columns: list[Column]) -> list[dict]:
-    """Column-wise normalisation (strip, empty -> None, yes/no -> bool, case of levels), then row dicts."""
-    data: dict[str, list] = {}
-    n = len(frame)
-    for column in columns:
-        if column.name not in frame.columns:
-            data[column.name] = [None] * n
+def _normalise(values: pd.Series | None, column: Column, n: int) -> np.ndarray:
+    """Clean-up before the schema sees a value (one pass over the column, no pandas per element).
+
+    Text is stripped and empty text becomes missing; yes/no tokens become booleans; levels are matched
+    case-insensitively; numbers written as text become numbers. A value that cannot be read is passed on
+    unchanged, so that the schema rejects it and the report shows what the user wrote.
+    """
+    out = np.full(n, None, dtype=object)
+    if values is None:
+        return out
+    convert = _converter(column)
+    for position, value in enumerate(values.tolist()):
+        if type(value) is str:
+            value = value.strip()
+            if not value:
+                continue
+        elif value is None or value is pd.NA or (isinstance(value, float) and value != value):
             continue
-        values = [_blank_to_none(v) for v in frame[column.name].tolist()]
-        data[column.name] = _normalise(values, column)
-    names = list(data)
-    return [dict(zip(names, row)) for row in zip(*(data[k] for k in names))] if names else [{}] * n
+        out[position] = convert(value)
+    return out
 
 
-def _normalise(values: list, column: Column) -> list:
+_BINARY_TOKENS = {**{t: True for t in _TRUE}, **{t: False for t in _FALSE}}
+
+
+def _converter(column: Column):
     kind = column.kind
     if kind in ("id", "text"):
-        return [None if v is None else _as_text(v) for v in values]
+        return lambda v: v if type(v) is str else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
     if kind == "binary":
-        out = []
-        for v in values:
-            if isinstance(v, (bool, np.bool_)):
-                out.append(bool(v))
-                continue
-            token = None if v is None else str(v).strip().lower()
-            out.append(None if token is None else True if token in _TRUE else False if token in _FALSE else v)
-        return out
+        return lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else _BINARY_TOKENS.get(str(v).lower(), v)
+    lookup = {level.lower(): level for level in column.levels or ()}
     if kind in ("categorical", "ordinal"):
-        lookup = {level.lower(): level for level in column.levels or ()}
-        return [None if v is None else lookup.get(_as_text(v).lower(), v) for v in values]
+        return lambda v: lookup.get(str(v).lower(), v)
     if kind == "multi_select":
-        lookup = {level.lower(): level for level in column.levels or ()}
-        return [None if v is None else [lookup.get(p.strip().lower(), p.strip()) for p in str(v).split(";")
-                                        if p.strip()] for v in values]
-    if kind in ("int", "float"):
-        return [_as_number(v) for v in values]
-    return values
+        return lambda v: [lookup.get(p.strip().lower(), p.strip()) for p in str(v).split(";") if p.strip()]
+    return _as_number
 
 
 def _as_number(value):
-    if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+    if type(value) is not str:
         return value
-    if isinstance(value, str):
-        text = value.strip().replace(",", ".") if value.count(",") == 1 and "." not in value else value.strip()
-        try:
-            number = float(text)
-        except ValueError:
-            return value
-        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
-    return value
-
-
-def _as_text(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _blank_to_none(value):
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    text = value.replace(",", ".") if value.count(",") == 1 and "." not in value else value
     try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
+        number = float(text)
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+
+
+def _typed(values: np.ndarray, column: Column):
+    """Accepted (already validated) values as the column's pandas dtype."""
+    listed = values.tolist()
+    if column.kind in ("id", "text"):
+        return pd.array(listed, dtype="string")
+    if column.kind == "int":
+        return pd.array([None if v is None else int(v) for v in listed], dtype="Int64")
+    if column.kind == "float":
+        return pd.array(listed, dtype="Float64")
+    if column.kind == "binary":
+        return pd.array(listed, dtype="boolean")
+    if column.kind in ("categorical", "ordinal"):
+        return pd.Categorical(listed, categories=list(column.levels or ()), ordered=column.kind == "ordinal")
+    levels = list(column.levels or ())  # multi_select: the answers joined by "; " in codebook order
+    return pd.array([None if v is None else "; ".join(level for level in levels if level in v) for v in listed],
+                    dtype="string")
 
 
 def _shown(value):
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-def _typed_frame(records: list[dict], columns: list[Column]) -> pd.DataFrame:
-    data: dict[str, pd.Series | pd.Categorical | list] = {}
-    for column in columns:
-        values = [r[column.name] for r in records]
-        if column.kind in ("id", "text"):
-            data[column.name] = pd.array(values, dtype="string")
-        elif column.kind == "int":
-            data[column.name] = pd.array(values, dtype="Int64")
-        elif column.kind == "float":
-            data[column.name] = pd.array(values, dtype="Float64")
-        elif column.kind == "binary":
-            data[column.name] = pd.array(values, dtype="boolean")
-        elif column.kind in ("categorical", "ordinal"):
-            data[column.name] = pd.Categorical(values, categories=list(column.levels or ()),
-                                               ordered=column.kind == "ordinal")
-        else:  # multi_select: the answers joined by "; " in codebook order, plus one indicator per level
-            levels = list(column.levels or ())
-            data[column.name] = pd.array(
-                [None if v is None else "; ".join(level for level in levels if level in v) for v in values],
-                dtype="string")
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(records)))
-    return frame
-
-
-def _empty_frame(columns: list[Column]) -> pd.DataFrame:
-    return _typed_frame([], columns)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
@@ -66,8 +67,7 @@ class Survey:
         """
         frames = {"challenges": challenges, "tasks": tasks, "responses": responses, "organizers": organizers}
         tables = {
-            name: RawTable(name, frame.astype(object).where(frame.notna(), None).reset_index(drop=True),
-                           list(range(2, len(frame) + 2)), source, name)
+            name: RawTable(name, frame.reset_index(drop=True), list(range(2, len(frame) + 2)), source, name)
             for name, frame in frames.items()
         }
         return _build(RawSurvey(tables, dict(metadata or {}), source, []), load_codebook(codebook))
@@ -241,19 +241,20 @@ def _cross_table_issues(raw: RawSurvey, results: dict[str, TableResult]) -> list
 
     def duplicates(table: str, keys: list[str], what: str) -> None:
         frame = results[table].frame
-        dup = frame.duplicated(keys, keep="first")
-        first = {}
-        for position, key in enumerate(map(tuple, frame[keys].astype(object).itertuples(index=False))):
-            if not dup.iat[position]:
-                first.setdefault(key, results[table].rows[position])
-                continue
+        again = frame.duplicated(keys, keep="first").to_numpy()
+        if not again.any():
+            return
+        rows = pd.Series(results[table].rows, index=frame.index)
+        first_row = rows.groupby([frame[k] for k in keys], dropna=False, observed=True).transform("first")
+        for position in again.nonzero()[0]:
+            key = tuple(frame[k].iat[position] for k in keys)
             shown = key[0] if len(key) == 1 else key
-            issues.append(ValidationIssue(f"{what} {shown} appears again (first at row {first[key]})",
-                                          **where(table, position, keys[-1]), value=None))
+            issues.append(ValidationIssue(f"{what} {shown} appears again (first at row {first_row.iat[position]})",
+                                          **where(table, position, keys[-1])))
 
     def unknown_reference(table: str, column: str, known: set, target: str) -> None:
         frame = results[table].frame
-        missing = ~frame[column].isin(known).astype(bool)
+        missing = ~frame[column].isin(pd.Index(list(known), dtype="string")).astype(bool)
         for position in missing.to_numpy().nonzero()[0]:
             issues.append(ValidationIssue(f"{column} {frame[column].iat[position]!r} is not in the {target} table",
                                           **where(table, position, column)))
@@ -274,18 +275,16 @@ def _cross_table_issues(raw: RawSurvey, results: dict[str, TableResult]) -> list
             f"rank {responses['rank'].iat[position]} exceeds the task's n_teams ({n_teams.iat[position]})",
             **where("responses", position, "rank")))
 
-    per_task = responses.groupby("task_id").size()
-    task_rows = dict(zip(tasks["task_id"], range(len(tasks))))
-    for task_id, count in per_task.items():
-        if task_id in task_rows and count > tasks["n_teams"].iat[task_rows[task_id]]:
-            issues.append(ValidationIssue(
-                f"task has {count} responses but n_teams is {tasks['n_teams'].iat[task_rows[task_id]]}",
-                **where("tasks", task_rows[task_id], "n_teams")))
-    with_winner = set(responses.loc[responses["rank"] == 1, "task_id"])
-    for position, task_id in enumerate(tasks["task_id"]):
-        if task_id not in with_winner:
-            issues.append(ValidationIssue("no rank-1 response for this task (the winner did not answer)",
-                                          **where("tasks", position, "task_id"), severity="warning"))
+    per_task = responses.groupby("task_id", observed=True).size()
+    counts = tasks["task_id"].map(per_task).fillna(0).astype(int).to_numpy()
+    sizes = tasks["n_teams"].to_numpy(dtype=float, na_value=np.nan)
+    for position in np.flatnonzero(counts > sizes):
+        issues.append(ValidationIssue(f"task has {counts[position]} responses but n_teams is {int(sizes[position])}",
+                                      **where("tasks", position, "n_teams")))
+    with_winner = tasks["task_id"].isin(set(responses.loc[responses["rank"] == 1, "task_id"])).to_numpy(bool)
+    for position in np.flatnonzero(~with_winner):
+        issues.append(ValidationIssue("no rank-1 response for this task (the winner did not answer)",
+                                      **where("tasks", position, "task_id"), severity="warning"))
     return issues
 
 
@@ -296,9 +295,8 @@ def _enrich_responses(responses: pd.DataFrame, tasks: pd.DataFrame, challenges: 
     out = responses.merge(context, on="task_id", how="left", validate="many_to_one")
     out.insert(3, "winner", (out["rank"] == 1).astype(bool))
     for item in codebook.select(type="multi_select", table="responses"):
-        answered = out[item.name].notna()
+        codes, answers = pd.factorize(out[item.name], use_na_sentinel=True)
         for level, column in item.indicator_columns().items():
-            chosen = out[item.name].astype(object).map(
-                lambda v, lv=level: None if v is None or v is pd.NA else lv in str(v).split("; "))
-            out[column] = pd.array(chosen.where(answered, None).tolist(), dtype="boolean")
+            chosen = pd.array([level in a.split("; ") for a in answers] + [None], dtype="boolean")
+            out[column] = chosen.take(np.where(codes < 0, len(answers), codes))
     return out
