@@ -91,7 +91,7 @@ def exact_cmh(
     ...                   "aug": [1, 1, 0, 0, 1, 0, 1, 0]})
     >>> res = exact_cmh(d, "aug", "win", "task")
     >>> res["statistic"], round(res["p_value"], 4)
-    (2, 0.3333)
+    (2, 0.5)
     """
     if alternative not in ("two-sided", "less", "greater"):
         raise ValueError(f"alternative must be 'two-sided', 'less' or 'greater', not {alternative!r}")
