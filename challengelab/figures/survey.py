@@ -275,7 +275,7 @@ def strategy_share_figure(table: pd.DataFrame, *, labels: dict[str, str] | None 
     order += [label for label in data["label"].unique() if label not in order]
     fig = go.Figure()
     group_values = list(dict.fromkeys(data["group"]))
-    offsets = np.linspace(-0.18, 0.18, len(group_values)) if len(group_values) > 1 else [0.0]
+    offsets = np.linspace(0.18, -0.18, len(group_values)) if len(group_values) > 1 else [0.0]
     position = {label: i for i, label in enumerate(order)}
     for offset, group in zip(offsets, group_values):
         part = data[(data["group"] == group) & ~_suppressed(data)]
@@ -360,10 +360,13 @@ def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = 
     low_edge, high_edge = max(low_edge, 1e-3), min(high_edge, 1e3)
     fig = go.Figure()
     fig.add_vline(x=reference, line={"color": "#444444", "width": 1, "dash": "dot"})
-    ok = np.isfinite(est) & (est > 0) & ~hidden
+    # An infinite (or zero) odds ratio from separation is drawn at the axis edge with an arrow, not dropped.
+    ok = ~np.isnan(est) & ~hidden
     lo_c = np.where(np.isfinite(lo) & (lo > 0), np.clip(lo, low_edge, high_edge), low_edge)
     hi_c = np.where(np.isfinite(hi) & (hi > 0), np.clip(hi, low_edge, high_edge), high_edge)
-    est_c = np.clip(est, low_edge, high_edge)
+    lo_c = np.where(np.isnan(lo) & (est == np.inf), high_edge, lo_c)
+    hi_c = np.where(np.isnan(hi) & (est == 0), low_edge, hi_c)
+    est_c = np.clip(np.where(est > 0, est, low_edge), low_edge, high_edge)
     p = _num(data[p_value]) if p_value and p_value in data.columns else np.full(len(data), np.nan)
     ptext = [f"p = {v:.3g}" if np.isfinite(v) else "" for v in p]
     for i in np.flatnonzero(ok):
@@ -375,19 +378,35 @@ def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = 
                 fig.add_trace(go.Scatter(x=[end], y=[labels[i]], mode="markers", showlegend=False,
                                          marker={"symbol": symbol, "size": 10, "color": OTHER_COLOR},
                                          hoverinfo="skip"))
+    infinite = ok & ((est == np.inf) | (est == 0))
+    finite = ok & ~infinite
     fig.add_trace(go.Scatter(
-        x=est_c[ok], y=np.array(labels, dtype=object)[ok], mode="markers", showlegend=False,
+        x=est_c[finite], y=np.array(labels, dtype=object)[finite], mode="markers", showlegend=False,
         marker={"symbol": "square", "size": 11, "color": WINNER_COLOR},
-        customdata=np.column_stack([est[ok], lo[ok], hi[ok], np.array(ptext, dtype=object)[ok]]),
+        customdata=np.column_stack([est[finite], lo[finite], hi[finite], np.array(ptext, dtype=object)[finite]]),
         hovertemplate="%{y}<br>%{customdata[0]:.3g} (95 % CI %{customdata[1]:.3g} to %{customdata[2]:.3g})"
                       "<br>%{customdata[3]}<extra></extra>"))
+    if infinite.any():
+        fig.add_trace(go.Scatter(
+            x=est_c[infinite], y=np.array(labels, dtype=object)[infinite], mode="markers+text", showlegend=False,
+            marker={"symbol": "diamond-open", "size": 12, "color": WINNER_COLOR, "line": {"width": 2}},
+            text=["∞" if e == np.inf else "0" for e in est[infinite]],
+            textposition=["middle left" if e == np.inf else "middle right" for e in est[infinite]],
+            textfont={"color": WINNER_COLOR},
+            customdata=np.column_stack([lo[infinite], hi[infinite], np.array(ptext, dtype=object)[infinite]]),
+            hovertemplate="%{y}<br>estimate %{text} (separation: only one end of the interval is informative)"
+                          "<br>95 % CI %{customdata[0]:.3g} to %{customdata[1]:.3g}<br>%{customdata[2]}"
+                          "<extra></extra>"))
     notes = [(labels[i], "suppressed: too few respondents" if hidden[i] else "not estimable")
              for i in range(len(labels)) if not ok[i]]
     if notes:
         fig.add_trace(go.Scatter(x=[low_edge * 1.1] * len(notes), y=[n[0] for n in notes], mode="text",
                                  text=[n[1] for n in notes], textposition="middle right", showlegend=False,
                                  textfont={"color": SUPPRESSED_COLOR}, hoverinfo="skip"))
-    fig.update_xaxes(type="log", title=x_title, range=[math.log10(low_edge) - 0.05, math.log10(high_edge) + 0.05])
+    ticks = [v for v in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500,
+                         1000) if low_edge <= v <= high_edge]
+    fig.update_xaxes(type="log", title=x_title, range=[math.log10(low_edge) - 0.05, math.log10(high_edge) + 0.05],
+                     tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
     fig.update_yaxes(categoryorder="array", categoryarray=labels, automargin=True, showgrid=False)
     return _style(fig, title=title, caption=caption, height=_row_height(len(labels), per_row=32), legend=False)
 
@@ -442,35 +461,36 @@ def numeric_summary_figure(table: pd.DataFrame, *, labels: dict[str, str] | None
         return _empty(title, "No answers in the current selection.", caption)
     items = list(dict.fromkeys(table["item"]))
     names = [(labels or {}).get(item, item) for item in items]
-    fig = make_subplots(rows=len(items), cols=1, subplot_titles=names, vertical_spacing=min(0.12, 0.5 / len(items)))
-    shown_legend: set[str] = set()
+    fig = make_subplots(rows=len(items), cols=1, subplot_titles=names,
+                        vertical_spacing=min(0.16, 0.6 / len(items)))
+    for annotation in fig.layout.annotations:
+        annotation.update(x=0, xanchor="left", font={"size": 13, "color": "#444444"})
     for row, item in enumerate(items, start=1):
         part = table[table["item"] == item].iloc[::-1]
         hidden = _suppressed(part).to_numpy()
-        ylabels = [group_label(g) for g in part["group"]]
         med, q1, q3 = _num(part["median"]), _num(part["q1"]), _num(part["q3"])
+        ylabels = [group_label(g) if hidden[i] or not np.isfinite(med[i]) else
+                   f"{group_label(g)} (n = {part['n'].iloc[i]})" for i, g in enumerate(part["group"])]
+        top = np.nanmax(q3) if np.isfinite(q3).any() else 1.0
         for i, group in enumerate(part["group"]):
             label = group_label(group)
             if hidden[i] or not np.isfinite(med[i]):
-                fig.add_trace(go.Scatter(x=[None], y=[ylabels[i]], mode="markers", showlegend=False,
-                                         hoverinfo="skip"), row=row, col=1)
-                fig.add_annotation(text="suppressed: too few respondents" if hidden[i] else "no answers",
-                                   x=0, xref="x domain" if row == 1 else f"x{row} domain", y=ylabels[i],
-                                   yref="y" if row == 1 else f"y{row}", showarrow=False, xanchor="left",
-                                   font={"color": SUPPRESSED_COLOR})
+                fig.add_trace(go.Scatter(x=[0], y=[ylabels[i]], mode="text", showlegend=False, hoverinfo="skip",
+                                         text=["suppressed: too few respondents" if hidden[i] else "no answers"],
+                                         textposition="middle right", textfont={"color": SUPPRESSED_COLOR}),
+                              row=row, col=1)
                 continue
             n = part["n"].iloc[i]
             fig.add_trace(go.Scatter(
-                x=[med[i]], y=[ylabels[i]], mode="markers", name=label, legendgroup=label,
-                showlegend=label not in shown_legend, marker={"color": group_color(group), "size": 11},
+                x=[med[i]], y=[ylabels[i]], mode="markers", name=label, showlegend=False,
+                marker={"color": group_color(group), "size": 11},
                 error_x={"type": "data", "symmetric": False, "array": [q3[i] - med[i]],
                          "arrayminus": [med[i] - q1[i]], "thickness": 3, "width": 0},
                 hovertemplate=f"{label}: median %{{x:.3g}} (IQR {q1[i]:.3g}–{q3[i]:.3g}), n = {n}<extra></extra>"),
                 row=row, col=1)
-            shown_legend.add(label)
         fig.update_yaxes(automargin=True, showgrid=False, row=row, col=1)
-    fig.update_xaxes(rangemode="tozero")
-    return _style(fig, title=title, caption=caption, height=120 + 130 * len(items))
+        fig.update_xaxes(range=[0, top * 1.08 if top > 0 else 1], row=row, col=1)
+    return _style(fig, title=title, caption=caption, height=110 + 120 * len(items), legend=False)
 
 
 # --- organizers ------------------------------------------------------------------------------------------------

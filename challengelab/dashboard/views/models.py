@@ -67,12 +67,12 @@ def render() -> None:
     if not result.converged:
         st.error("**The fit did not converge**: do not interpret these estimates.", icon=":material/error:")
 
-    columns = st.columns(4)
-    columns[0].metric("Model", MODELS.get(result.model, result.model).split(" (")[0])
-    columns[1].metric("Teams used", result.n_obs)
-    columns[2].metric("Tasks" if result.model != "mixed_logit" else "Challenges",
+    st.subheader(MODELS.get(result.model, result.model).replace(" (recommended)", ""))
+    columns = st.columns(3)
+    columns[0].metric("Teams used", result.n_obs)
+    columns[1].metric("Tasks" if result.model != "mixed_logit" else "Challenges",
                       "–" if result.n_groups is None else result.n_groups)
-    columns[3].metric("Converged", "yes" if result.converged else "no")
+    columns[2].metric("Converged", "yes" if result.converged else "no")
     st.markdown(f"**What was fitted.** {result.method}")
 
     table = figs.forest_table(result.table, labels=labels)

@@ -41,6 +41,7 @@ def render() -> None:
     if table is None:
         return
     shown = table.assign(label=table["item"].map(lambda name: labels.get(name, name)))
+    shown = shown.sort_values("odds_ratio", ascending=False, na_position="last", kind="stable")
     forest = shown.assign(p_value=shown["p_adjusted"])
     ui.figure(figs.forest_figure(
         forest, title="Odds of winning with vs. without each strategy",

@@ -40,11 +40,9 @@ def render() -> None:
                                                   levels=survey.codebook[item].levels),
                           part, name=f"profile_{item}")
     if numeric:
-        st.subheader("Experience, team size and effort")
         part = profile[profile["item"].isin(numeric)].reset_index(drop=True)
         ui.figure(figs.numeric_summary_figure(part, labels=labels), part, name="profile_numeric")
     if binary or multi:
-        st.subheader("Environment and incentives")
         part = profile[profile["item"].isin(binary + multi)].reset_index(drop=True)
         part = part.assign(item=[f"{item}__{level}" if item in multi else item
                                  for item, level in zip(part["item"], part["level"])],

@@ -1,0 +1,436 @@
+"""The dashboard, page by page and widget by widget, through streamlit.testing.v1.AppTest (no browser)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("streamlit")
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import challengelab  # noqa: E402
+from challengelab.dashboard import state  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+VIEWS = "challengelab/dashboard/views"
+PAGES = ["overview", "strategies", "teams", "models", "organizers", "explorer", "your_data"]
+TITLES = {"overview": "What do winning teams do?", "strategies": "Winning strategies", "teams": "Teams and leads",
+          "models": "Rank-linked models", "organizers": "Organizers' view", "explorer": "Challenge explorer",
+          "your_data": "Your data"}
+#: Pages that draw at least this many figures on the bundled data with default settings.
+MIN_CHARTS = {"overview": 3, "strategies": 2, "teams": 4, "models": 1, "organizers": 2, "explorer": 1,
+              "your_data": 0}
+
+
+@pytest.fixture(autouse=True)
+def _fresh(monkeypatch):
+    """Every test starts with empty caches and no command-line data file."""
+    monkeypatch.delenv(state.DATA_ENV, raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_app(page: str | None = None, **session) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    if page and page != "overview":
+        at.switch_page(f"{VIEWS}/{page}.py").run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def values(array) -> list:
+    """A plotly data array from a figure spec (plain list or base64 typed array)."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).tolist()
+    return list(array or [])
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def download_labels(at: AppTest) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
+
+
+# --- every page ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_banner_figures_and_downloads(page):
+    at = open_app(page)
+    no_exception(at)
+    assert at.title[0].value == TITLES[page]
+    assert "Synthetic data" in texts(at.warning)  # the bundled example is synthetic
+    figures = charts(at)
+    assert len(figures) >= MIN_CHARTS[page]
+    # every figure has a caption (stored in its layout) and a CSV download of its data
+    for figure in figures:
+        assert figure["layout"]["meta"]["caption"]
+    assert sum(label.startswith("Download the data behind") for label in download_labels(at)) == len(figures)
+
+
+def test_sidebar_offers_filters_and_min_cell():
+    at = open_app()
+    for column in state.FILTERS:
+        widget = at.multiselect(key=state.filter_key(column))
+        assert widget.value == []  # empty = all
+    assert at.number_input(key=state.MIN_CELL_KEY).value == 5
+    options = at.multiselect(key="filter_conference").options
+    assert set(options) == {"ISBI", "MICCAI"}
+
+
+# --- filters ---------------------------------------------------------------------------------------------------
+
+
+def test_filter_changes_every_count_on_the_overview():
+    at = open_app()
+    at.multiselect(key="filter_conference").set_value(["MICCAI"]).run()
+    no_exception(at)
+    expected = challengelab.example_survey().filter(conference="MICCAI")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tasks"] == str(len(expected.tasks))
+    assert metrics["Responses"] == str(len(expected.responses))
+    assert "Filtered" in texts(at.caption)
+    coverage = charts(at)[0]
+    n_tasks = sum(len(values(trace.get("x"))) for trace in coverage["data"] if trace["type"] == "histogram")
+    assert n_tasks == len(expected.tasks)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_filter_leaving_no_tasks_gives_a_message(page):
+    at = open_app(page, filter_conference=["ISBI"], filter_task_category=["registration"])
+    no_exception(at)
+    if page == "your_data":  # the upload page does not depend on the filters
+        return
+    assert "No tasks match the current filters" in texts(at.info)
+    assert not charts(at)
+
+
+@pytest.mark.parametrize("page", ["strategies", "teams", "models"])
+def test_filter_leaving_no_winners_gives_a_message(page):
+    at = open_app(page, filter_task_category=["tracking"])  # 2 tasks, no responding winner
+    no_exception(at)
+    assert "No winning team answered" in texts(at.info)
+    assert not charts(at)
+
+
+@pytest.mark.parametrize("page", ["overview", "organizers", "explorer"])
+def test_pages_without_winners_still_work(page):
+    at = open_app(page, filter_task_category=["tracking"])
+    no_exception(at)
+    assert not at.error
+
+
+def test_clear_filters_button():
+    at = open_app(filter_modality=["CT"])
+    assert at.multiselect(key="filter_modality").value == ["CT"]
+    at.button[0].click().run()
+    no_exception(at)
+    assert at.multiselect(key="filter_modality").value == []
+
+
+def test_filter_applies_across_page_switches():
+    at = open_app("strategies", filter_conference=["ISBI"])
+    no_exception(at)
+    at.switch_page(f"{VIEWS}/teams.py").run()
+    no_exception(at)
+    assert at.multiselect(key="filter_conference").value == ["ISBI"]
+    assert "Filtered" in texts(at.caption)
+
+
+# --- small-cell suppression ------------------------------------------------------------------------------------
+
+
+def test_suppression_blanks_small_breakdowns_and_says_so():
+    at = open_app("organizers")
+    no_exception(at)
+    spec = json.dumps(charts(at)[0])
+    assert "suppressed: too few answers" in spec  # categories with < 5 tasks
+    assert "suppressed" in texts(at.caption)
+    at.number_input(key=state.MIN_CELL_KEY).set_value(1).run()
+    no_exception(at)
+    assert "suppressed: too few answers" not in json.dumps(charts(at)[0])
+
+
+def test_high_min_cell_suppresses_winner_breakdowns():
+    at = open_app("strategies", min_cell=50)  # only 38 responding winners
+    no_exception(at)
+    shares = charts(at)[0]
+    assert "suppressed: too few respondents" in json.dumps(shares)
+    markers = [t for t in shares["data"] if t.get("name") == "Winners"]
+    assert not markers or not any(np.isfinite(values(markers[0].get("x"))))
+    table = at.dataframe[0].value
+    assert table["Winners"].isna().all() if "Winners" in table.columns else table["winners_total"].isna().all()
+
+
+def test_teams_suppression_on_a_small_filter():
+    at = open_app("teams", filter_task_category=["detection"], min_cell=5)  # 1 responding winner
+    no_exception(at)
+    assert "suppressed" in json.dumps(charts(at))
+
+
+def test_explorer_hides_tasks_with_few_respondents():
+    survey = challengelab.example_survey()
+    sizes = survey.responses.groupby("task_id").size()
+    small = sizes[sizes < 5].index[0]
+    large = sizes[sizes >= 5].index[0]
+    at = open_app("explorer")
+    at.selectbox(key="explorer_task").set_value(small).run()
+    no_exception(at)
+    assert "Suppressed" in texts(at.info)
+    assert not charts(at)
+    at.selectbox(key="explorer_task").set_value(large).run()
+    no_exception(at)
+    heatmap = charts(at)[0]["data"][0]
+    assert len(heatmap["y"]) == sizes[large]
+    assert at.dataframe[0].value.shape[0] == sizes[large]
+
+
+# --- models ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome, expected_model", [
+    ("winner", "Conditional logit"), ("top_k", "Conditional logit"), ("top_fraction", "Conditional logit"),
+    ("rank", "Rank-ordered logit"),
+])
+def test_model_outcomes(outcome, expected_model):
+    at = open_app("models")
+    at.radio(key="model_outcome").set_value(outcome).run()
+    no_exception(at)
+    assert not at.error
+    assert any(expected_model in s.value for s in at.subheader)
+    assert "What was fitted." in texts(at.markdown)
+    assert charts(at)[0]["layout"]["xaxis"]["type"] == "log"
+    coefficients = at.dataframe[0].value
+    assert set(coefficients["term"]) >= {"metric_in_design", "failure_analysis", "multi_task"}
+
+
+def test_model_k_and_fraction_inputs():
+    at = open_app("models")
+    at.radio(key="model_outcome").set_value("top_k").run()
+    at.number_input(key="model_k").set_value(2).run()
+    no_exception(at)
+    assert "top_2" in texts(at.markdown) or "2" in texts(at.markdown)
+    at.radio(key="model_outcome").set_value("top_fraction").run()
+    at.slider(key="model_q").set_value(0.25).run()
+    no_exception(at)
+    assert not at.error
+
+
+@pytest.mark.parametrize("model, title", [("firth_logit", "Firth"), ("mixed_logit", "Mixed logit"),
+                                          ("conditional_logit", "Conditional logit")])
+def test_model_choices(model, title):
+    at = open_app("models")
+    at.selectbox(key="model_kind").set_value(model).run()
+    no_exception(at)
+    assert any(title in s.value for s in at.subheader)
+    if model == "mixed_logit":  # a random intercept on a rank-derived outcome: the library warns
+        assert at.warning
+
+
+def test_rank_outcome_only_offers_rank_models():
+    at = open_app("models")
+    at.selectbox(key="model_kind").set_value("firth_logit").run()
+    at.radio(key="model_outcome").set_value("rank").run()
+    no_exception(at)
+    assert at.selectbox(key="model_kind").options == ["Automatic (recommended)", "Rank-ordered logit (within tasks)"]
+    assert at.selectbox(key="model_kind").value == "auto"
+
+
+def test_separation_warning_is_shown():
+    at = open_app("models")
+    at.multiselect(key="model_predictors").set_value(["augmentation", "multi_task"]).run()
+    no_exception(at)
+    shown = texts(at.warning) + texts(at.markdown)
+    assert "separat" in shown.lower()
+
+
+def test_no_predictors_gives_a_message():
+    at = open_app("models")
+    at.multiselect(key="model_predictors").set_value([]).run()
+    no_exception(at)
+    assert "Choose at least one predictor" in texts(at.info)
+    assert not charts(at)
+
+
+def test_failing_model_gives_a_message_not_a_traceback(monkeypatch):
+    import challengelab.stats
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the optimiser exploded")
+
+    monkeypatch.setattr(challengelab.stats, "rank_regression", broken)
+    at = open_app("models")
+    no_exception(at)
+    assert "Could not compute the model" in texts(at.error)
+    assert "the optimiser exploded" in texts(at.error)
+    assert not charts(at)
+
+
+def test_strategy_test_choices():
+    at = open_app("strategies")
+    for test in ("cmh", "fisher", "exact_cmh"):
+        at.selectbox(key="strategy_test").set_value(test).run()
+        no_exception(at)
+    at.selectbox(key="strategy_adjust").set_value("fdr_bh").run()
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert len(table) == len(challengelab.example_survey().strategy_items)
+    assert "p (Benjamini–Hochberg (FDR))" in table.columns or "p_adjusted" in table.columns
+
+
+def test_organizers_breakdown_by_modality():
+    at = open_app("organizers")
+    at.get("button_group")[0].set_value("modality").run()
+    no_exception(at)
+    ticks = charts(at)[0]["layout"]["yaxis"]["categoryarray"]
+    assert any("MRI" in tick for tick in ticks)
+
+
+# --- your data -------------------------------------------------------------------------------------------------
+
+
+def _upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.file_uploader(key="uploader").upload(name, content).run()
+    return at
+
+
+def _temp_uploads() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("challengelab-upload-*")}
+
+
+def test_valid_upload_switches_the_whole_dashboard(small_workbook):
+    before = _temp_uploads()
+    at = open_app("your_data")
+    _upload(at, "mine.xlsx", small_workbook.read_bytes())
+    no_exception(at)
+    assert "mine.xlsx is valid" in texts(at.success)
+    assert _temp_uploads() == before  # the temporary file is gone
+    at.button(key="use_upload").click().run()
+    no_exception(at)
+    assert at.radio(key=state.SOURCE_KEY).value == "upload"
+    assert "The whole dashboard shows this file now" in texts(at.info)
+    expected = challengelab.load_survey(small_workbook)
+    at.switch_page(f"{VIEWS}/overview.py").run()
+    no_exception(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tasks"] == str(len(expected.tasks))
+    # back to the bundled example through the sidebar
+    at.radio(key=state.SOURCE_KEY).set_value("bundled").run()
+    no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Tasks"] == "80"
+
+
+def test_valid_zip_of_csvs(small_folder):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for csv in Path(small_folder).glob("*.csv"):
+            archive.write(csv, csv.name)
+    at = open_app("your_data")
+    _upload(at, "mine.zip", buffer.getvalue())
+    no_exception(at)
+    assert "mine.zip is valid" in texts(at.success)
+
+
+def test_invalid_upload_lists_every_problem_with_its_location(small_tables, tmp_path):
+    from challengelab.writers import write_survey_workbook
+
+    tables = {name: frame.copy() for name, frame in small_tables.items()}
+    tables["responses"].loc[0, "augmentation"] = "maybe"
+    tables["tasks"].loc[1, "n_teams"] = -3
+    path = write_survey_workbook(tmp_path / "broken.xlsx", tables)
+    before = _temp_uploads()
+    at = open_app("your_data")
+    _upload(at, "broken.xlsx", path.read_bytes())
+    no_exception(at)
+    assert "broken.xlsx is not valid" in texts(at.error)
+    problems = at.dataframe[0].value
+    assert {"sheet", "row", "column", "reason"} <= set(problems.columns)
+    assert ("responses", "augmentation") in set(zip(problems["sheet"], problems["column"]))
+    assert ("tasks", "n_teams") in set(zip(problems["sheet"], problems["column"]))
+    assert problems["row"].notna().all()
+    assert not problems["file"].astype(str).str.contains("challengelab-upload-").any()  # user's file name
+    assert "Download the problems (CSV)" in download_labels(at)
+    assert _temp_uploads() == before
+    assert at.radio(key=state.SOURCE_KEY).value if at.radio else True  # nothing switched
+    assert not at.radio or at.radio(key=state.SOURCE_KEY).value == "bundled"
+
+
+@pytest.mark.parametrize("name, content", [("garbage.xlsx", b"this is not a workbook"),
+                                           ("garbage.zip", b"PK\x03\x04 broken zip"),
+                                           ("empty.xlsx", b"")])
+def test_malformed_upload_gives_a_message(name, content):
+    at = open_app("your_data")
+    _upload(at, name, content)
+    no_exception(at)
+    assert f"{name} is not valid" in texts(at.error)
+
+
+def test_template_download_is_a_workbook():
+    at = open_app("your_data")
+    assert "Download the empty template (.xlsx)" in download_labels(at)
+    data = state.template_bytes()
+    assert data[:2] == b"PK"
+    frame = pd.read_excel(io.BytesIO(data), sheet_name=None)
+    assert {"challenges", "tasks", "responses", "organizers"} <= set(frame)
+
+
+# --- data from the command line -------------------------------------------------------------------------------
+
+
+def test_command_line_path_is_shown(monkeypatch, small_workbook):
+    monkeypatch.setenv(state.DATA_ENV, str(small_workbook))
+    at = open_app()
+    no_exception(at)
+    expected = challengelab.load_survey(small_workbook)
+    assert {m.label: m.value for m in at.metric}["Tasks"] == str(len(expected.tasks))
+    assert at.radio(key=state.SOURCE_KEY).value == "path"
+
+
+def test_invalid_command_line_path_falls_back_with_a_message(monkeypatch, tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    monkeypatch.setenv(state.DATA_ENV, str(broken))
+    at = open_app()
+    no_exception(at)
+    assert "Could not load" in texts(at.error)
+    assert {m.label: m.value for m in at.metric}["Tasks"] == "80"
+
+
+def test_data_without_any_responding_winner(monkeypatch, tmp_path):
+    from challengelab.simulate import SimulationSettings, simulate_tables, simulation_metadata
+    from challengelab.writers import write_survey_workbook
+
+    settings = SimulationSettings(n_challenges=3, n_tasks=6, n_winning_respondents=0)
+    path = write_survey_workbook(tmp_path / "nowinners.xlsx", simulate_tables(3, settings),
+                                 metadata=simulation_metadata(3, settings))
+    monkeypatch.setenv(state.DATA_ENV, str(path))
+    for page in PAGES:
+        at = open_app(page)
+        no_exception(at)
+        if page in ("strategies", "teams", "models"):
+            assert "No winning team answered" in texts(at.info)
