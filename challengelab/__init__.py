@@ -11,6 +11,20 @@ from challengelab.validation import SurveyValidationError, ValidationIssue
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # Heavier parts load on first use, so `import challengelab` stays quick.
+    if name == "link":
+        from challengelab.ranking.link import link
+
+        return link
+    if name in ("stats", "ranking", "figures", "simulate", "reference", "disclosure"):
+        import importlib
+
+        return importlib.import_module(f"challengelab.{name}")
+    raise AttributeError(f"module 'challengelab' has no attribute {name!r}")
+
+
 __all__ = [
     "Codebook",
     "CodebookError",
@@ -20,6 +34,7 @@ __all__ = [
     "ValidationIssue",
     "__version__",
     "example_survey",
+    "link",
     "load_codebook",
     "load_survey",
 ]
