@@ -148,9 +148,13 @@ class PairedWilcoxon:
     """One-sided paired Wilcoxon signed-rank tests for every pair of columns, under many case weightings.
 
     Normal approximation with continuity correction and tie correction, zeros dropped (``zero_method="wilcox"``),
-    as R's ``wilcox.test(x, y, paired = TRUE, exact = FALSE, correct = TRUE)``. Differences are sorted once;
-    a bootstrap replicate only changes the case weights, so the signed-rank sums follow from cumulative sums of
-    weights in the presorted order (no sorting per replicate).
+    as R's ``wilcox.test(x, y, paired = TRUE, exact = FALSE, correct = TRUE)``.
+
+    The absolute differences of every pair are sorted and grouped into ties once. A bootstrap replicate only
+    changes the case weights (counts), so a tie group's weight, its average rank (cumulative weight before it
+    plus ``(weight + 1) / 2``) and the signed-rank sums follow from segmented sums over the presorted entries of
+    all pairs at once (``np.add.reduceat``): no sorting per replicate. All intermediate values are integers or
+    half-integers, exact in float64.
 
     ``goodness (n, k)``: larger is better; NaN differences are excluded (pairwise complete cases).
     """
@@ -164,18 +168,25 @@ class PairedWilcoxon:
             valid = ~np.isnan(d) & (d != 0)
         absd = np.where(valid, np.abs(d), np.inf)
         order = np.argsort(absd, axis=0, kind="stable")
-        s = np.take_along_axis(absd, order, axis=0)
-        self.order = order
-        self.valid = np.take_along_axis(valid, order, axis=0)
-        self.positive = np.take_along_axis(valid & (np.nan_to_num(d) > 0), order, axis=0)
-        rows = np.arange(n)[:, None]
-        is_start = np.ones_like(s, bool)
-        is_start[1:] = s[1:] != s[:-1]
-        is_end = np.ones_like(s, bool)
-        is_end[:-1] = is_start[1:]
-        self.start = np.maximum.accumulate(np.where(is_start, rows, 0), axis=0)
-        self.end = np.flip(np.minimum.accumulate(np.flip(np.where(is_end, rows, n - 1), axis=0), axis=0), axis=0)
-        self.columns = np.arange(len(self.first))
+        s = np.take_along_axis(absd, order, axis=0).T  # (P, n)
+        case = order.T
+        keep = np.take_along_axis(valid, order, axis=0).T
+        positive = np.take_along_axis(valid & (np.nan_to_num(d) > 0), order, axis=0).T
+        new_group = np.ones_like(s, bool)
+        new_group[:, 1:] = s[:, 1:] != s[:, :-1]
+        # flatten the valid entries of all pairs (pair-major, sorted within a pair)
+        self.case = case[keep]
+        self.positive = positive[keep].astype(float)
+        group_start = (new_group & keep)[keep]
+        self.group_start = np.flatnonzero(group_start)
+        n_valid = keep.sum(axis=1)
+        self.tested = np.flatnonzero(n_valid > 0)  # pairs with at least one non-zero difference
+        entry_start = np.concatenate([[0], np.cumsum(n_valid)[:-1]])[self.tested]
+        # index (in group space) of the first group of every tested pair
+        self.pair_group_start = np.searchsorted(self.group_start, entry_start)
+        group_pair = np.repeat(np.arange(len(self.tested)),
+                               np.diff(np.append(self.pair_group_start, len(self.group_start))))
+        self.group_pair = group_pair
 
     @property
     def n_pairs(self) -> int:
@@ -186,26 +197,27 @@ class PairedWilcoxon:
         b = counts.shape[0]
         k = self.k
         out = np.full((b, k, k), np.nan)
-        if self.n_pairs == 0 or self.n == 0:
+        if len(self.tested) == 0:
             return out
-        w = counts[:, self.order] * self.valid  # (B, n, P)
-        cum = np.zeros((b, self.n + 1, self.n_pairs))
-        np.cumsum(w, axis=1, out=cum[:, 1:, :])
-        before = cum[:, self.start, self.columns]
-        after = cum[:, self.end + 1, self.columns]
-        t = after - before
-        avg_rank = (before + 1.0 + after) / 2.0
-        t_plus = (w * avg_rank * self.positive).sum(axis=1)
-        ties = (w * (t * t - 1.0)).sum(axis=1)
-        n_eff = cum[:, -1, :]
+        w = counts[:, self.case]  # (B, L)
+        t = np.add.reduceat(w, self.group_start, axis=1)  # (B, G) group weights
+        t_pos = np.add.reduceat(w * self.positive, self.group_start, axis=1)
+        cum = np.cumsum(t, axis=1)
+        offset = np.zeros((b, len(self.tested)))
+        offset[:, 1:] = cum[:, self.pair_group_start[1:] - 1]
+        before = cum - t - offset[:, self.group_pair]
+        t_plus = np.add.reduceat(t_pos * (before + (t + 1.0) / 2.0), self.pair_group_start, axis=1)
+        ties = np.add.reduceat(t * t * t - t, self.pair_group_start, axis=1)
+        n_eff = np.add.reduceat(t, self.pair_group_start, axis=1)
         mean = n_eff * (n_eff + 1.0) / 4.0
         var = n_eff * (n_eff + 1.0) * (2.0 * n_eff + 1.0) / 24.0 - ties / 48.0
         with np.errstate(invalid="ignore", divide="ignore"):
             sd = np.sqrt(np.where(var > 0, var, np.nan))
             p_greater = ndtr(-(t_plus - mean - 0.5) / sd)  # first better than second
             p_less = ndtr((t_plus - mean + 0.5) / sd)  # second better than first
-        out[:, self.first, self.second] = p_greater
-        out[:, self.second, self.first] = p_less
+        first, second = self.first[self.tested], self.second[self.tested]
+        out[:, first, second] = p_greater
+        out[:, second, first] = p_less
         return out
 
 
