@@ -182,6 +182,12 @@ def slug(text: str) -> str:
     return out or "item"
 
 
+def filename(text: str) -> str:
+    """A safe file name stem: lower-case letters, digits, ``_`` and ``-`` only."""
+    out = re.sub(r"[^a-z0-9_-]+", "_", str(text).lower()).strip("_-")
+    return out or "item"
+
+
 # --- value formatting shared by the HTML and Markdown writers ---------------------------------------------------
 
 

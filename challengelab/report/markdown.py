@@ -19,8 +19,8 @@ from challengelab.report.document import (
     Paragraph,
     Report,
     Table,
+    filename,
     format_value,
-    slug,
 )
 from challengelab.report.safety import escape_markdown as md
 
@@ -33,7 +33,7 @@ class FigureExportError(RuntimeError):
 
 
 def figure_filename(figure: Figure) -> str:
-    return slug(figure.name) + ".png"
+    return filename(figure.name) + ".png"
 
 
 def render_markdown(report: Report, *, figure_dir: str = "figures", with_figures: bool = True) -> str:

@@ -23,8 +23,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from challengelab.report.atomic import MARKER, staged_folder
-from challengelab.report.document import Report, slug
+from challengelab.report.document import KeyValues, Report, filename
 from challengelab.report.reproducibility import Provenance, sha256_file
 
 FORMATS = ("html", "xlsx", "md", "pdf", "csv")
@@ -111,10 +113,14 @@ def write_report_files(
             (staging / f"{BASENAME}.xlsx").write_bytes(render_xlsx(report))
         if "csv" in formats:
             step("writing CSV tables")
-            names = sheet_names([t.name for t in report.tables()])
+            facts = [b for s in report.sections for b in s.blocks if isinstance(b, KeyValues) and b.name]
+            names = sheet_names([t.name for t in report.tables()] + [k.name for k in facts])
             (staging / "tables").mkdir()
             for table in report.tables():
-                (staging / "tables" / f"{slug(names[table.name])}.csv").write_bytes(csv_bytes(table.frame))
+                (staging / "tables" / f"{filename(names[table.name])}.csv").write_bytes(csv_bytes(table.frame))
+            for kv in facts:
+                frame = pd.DataFrame(kv.rows, columns=["item", "value"])
+                (staging / "tables" / f"{filename(names[kv.name])}.csv").write_bytes(csv_bytes(frame))
         if "md" in formats:
             step("drawing PNG figures (kaleido + Chromium)")
             with_figures = True
