@@ -127,3 +127,15 @@ def test_simulated_assessment_is_seeded():
     assert not a["value"].equals(simulate_assessment(seed=6)["value"])
     board = a.attrs["leaderboard"]
     assert board["responded"].any() and (~board["responded"]).any()
+
+
+def test_strategy_robustness_figure():
+    from challengelab.figures.ranking import strategy_robustness, strategy_robustness_table
+
+    responses, results = small_case()
+    robust = link(responses, results, n_boot=20, seed=3).robustness(items=["aug", "mtl"], n_replicates=5,
+                                                                    test="fisher")
+    assert strategy_robustness_table(robust)["item"].tolist() == ["aug", "mtl"]
+    fig = strategy_robustness(robust)
+    assert fig.layout.meta["caption"] and len(fig.data) == 4
+    fig.to_json()

@@ -16,6 +16,7 @@ figure                               input                                    ti
 :func:`significance_map_plot`        assessment                               :func:`significance_map_plot_table`
 :func:`method_lines`                 assessment + ranking specs               :func:`method_lines_table`
 :func:`task_dendrogram`              ranking (task, algorithm, rank)          :func:`task_dendrogram_table`
+:func:`strategy_robustness`          :class:`~challengelab.ranking.StrategyRobustness`  :func:`strategy_robustness_table`
 ===================================  =======================================  ======================================
 """
 
@@ -44,7 +45,8 @@ __all__ = [
     "blob_plot", "blob_plot_table", "dot_and_boxplot", "dot_and_boxplot_table", "kendall_tau_violin",
     "kendall_tau_violin_table", "method_lines", "method_lines_table", "podium", "podium_table",
     "rank_frequency_bars", "rank_frequency_bars_table", "ranking_heatmap", "ranking_heatmap_table",
-    "significance_map_plot", "significance_map_plot_table", "task_dendrogram", "task_dendrogram_table",
+    "significance_map_plot", "significance_map_plot_table", "strategy_robustness", "strategy_robustness_table",
+    "task_dendrogram", "task_dendrogram_table",
 ]
 
 RankingLike = Union[pd.DataFrame, RankingSpec, Mapping, None]
@@ -446,3 +448,50 @@ def task_dendrogram(ranking: pd.DataFrame | None = None, *, table: pd.DataFrame 
                       yaxis={"title": "1 - Kendall's tau"}, height=420)
     return _finish(fig, f"Tasks clustered ({linkage} linkage) by how differently they rank the algorithms "
                         "(distance 1 - Kendall's tau-b on shared algorithms).", "Dendrogram of tasks")
+
+
+# ---------------------------------------------------------------------------------------------- strategy robustness
+def strategy_robustness_table(robustness: Any) -> pd.DataFrame:
+    """The summary of :meth:`challengelab.ranking.RankingLink.robustness` (one row per strategy item)."""
+    return robustness.summary.copy()
+
+
+def strategy_robustness(robustness: Any = None, *, table: pd.DataFrame | None = None) -> go.Figure:
+    """Does a strategy finding survive ranking uncertainty? Per item (y): the odds ratio with the survey's ranks
+    (diamond), the median and 95 % range over bootstrap replicates of the ranking (dot and line, log scale),
+    labelled with the share of replicates in which the adjusted p-value stays below alpha."""
+    table = strategy_robustness_table(robustness) if table is None else table
+    table = table.iloc[::-1]
+    cap = 1e3  # infinite odds ratios (separation) are drawn at the axis edge
+
+    def clip(values: pd.Series) -> np.ndarray:
+        v = values.to_numpy(dtype=float)
+        return np.clip(np.where(np.isposinf(v), cap, v), 1.0 / cap, cap)
+
+    items = table["item"].tolist()
+    fig = go.Figure()
+    xs, ys = [], []
+    for item, low, high in zip(items, clip(table["odds_ratio_low"]), clip(table["odds_ratio_high"])):
+        xs.extend([low, high, None])
+        ys.extend([item, item, None])
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#6baed6", "width": 4}, hoverinfo="skip",
+                             name="95 % of replicates"))
+    fig.add_trace(go.Scatter(x=clip(table["median_odds_ratio"]), y=items, mode="markers",
+                             marker={"color": "#08519c", "size": 8}, name="median over replicates",
+                             customdata=table[["share_significant", "n_tested"]],
+                             hovertemplate="%{y}: median OR %{x:.2f}<br>significant in %{customdata[0]:.0%} of "
+                                           "%{customdata[1]} replicates<extra></extra>"))
+    fig.add_trace(go.Scatter(x=clip(table["odds_ratio"]), y=items, mode="markers",
+                             marker={"symbol": "diamond", "color": "#d62728", "size": 9},
+                             name="survey ranks", hovertemplate="%{y}: OR %{x:.2f} (survey ranks)<extra></extra>"))
+    labels = [f"{s:.0%}" if pd.notna(s) else "n/a" for s in table["share_significant"]]
+    fig.add_trace(go.Scatter(x=[cap * 1.6] * len(items), y=items, mode="text", text=labels, showlegend=False,
+                             hoverinfo="skip"))
+    fig.add_vline(x=1, line={"color": "grey", "dash": "dot"})
+    fig.update_layout(template="plotly_white", height=max(320, 28 * len(items) + 120),
+                      xaxis={"type": "log", "title": "odds ratio (winner vs. other teams, within tasks)"},
+                      legend={"orientation": "h", "y": -0.15})
+    return _finish(fig, "Strategy odds ratios with the survey's ranks (diamond) and over bootstrap replicates of "
+                        "the ranking (median and 95 % range); the number on the right is the share of replicates "
+                        "in which the strategy stays significant after adjustment.",
+                   "Does the finding survive ranking uncertainty?")
