@@ -309,7 +309,8 @@ def rank_frequency_bars(result: BootstrapResult | None = None, *, table: pd.Data
                                  marker_color=_color(int(math.ceil(r)) - 1),
                                  hovertemplate="%{x}: rank " + f"{r:g}" + " in %{y:.1%}<extra></extra>"), *where[t])
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text="share of replicates", tickformat=".0%", col=1)
+    fig.update_yaxes(tickformat=".0%")
+    fig.update_yaxes(title_text="share of replicates", col=1)
     return _finish(fig, "Share of bootstrap replicates in which each algorithm took each rank.",
                    "Rank frequencies (bootstrap)")
 
@@ -387,6 +388,7 @@ def method_lines(data: Any = None, specs: Any = None, *, table: pd.DataFrame | N
                                      hovertemplate=f"{algorithm}" + ": rank %{y} (%{x})<extra></extra>"), *where[t])
     fig.update_yaxes(autorange="reversed")
     fig.update_yaxes(title_text="rank", col=1)
+    fig.update_xaxes(tickangle=-30)
     return _finish(fig, "Rank of each algorithm under different ranking methods.", "Ranks across ranking methods")
 
 
@@ -444,7 +446,8 @@ def task_dendrogram(ranking: pd.DataFrame | None = None, *, table: pd.DataFrame 
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#444", "width": 1.5}, showlegend=False,
                                  hovertemplate="distance %{y:.3f}<extra></extra>"))
     ticks = [5 + 10 * i for i in range(len(tree["ivl"]))]
-    fig.update_layout(template="plotly_white", xaxis={"tickvals": ticks, "ticktext": tree["ivl"], "title": "task"},
+    fig.update_layout(template="plotly_white", xaxis={"tickvals": ticks, "ticktext": tree["ivl"], "title": "task",
+                                                      "range": [0, 10 * len(ticks)], "showgrid": False},
                       yaxis={"title": "1 - Kendall's tau"}, height=420)
     return _finish(fig, f"Tasks clustered ({linkage} linkage) by how differently they rank the algorithms "
                         "(distance 1 - Kendall's tau-b on shared algorithms).", "Dendrogram of tasks")

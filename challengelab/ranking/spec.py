@@ -70,7 +70,7 @@ class RankingSpec(BaseModel):
     >>> RankingSpec.from_json(spec.to_json()) == spec
     True
     >>> spec.label()
-    'test_then_rank (alpha=0.05, p_adjust=holm)'
+    'test-then-rank (holm)'
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -160,15 +160,19 @@ class RankingSpec(BaseModel):
 
     # ------------------------------------------------------------------ helpers
     def label(self) -> str:
-        """A short human-readable name, e.g. for figure legends."""
+        """A short human-readable name, e.g. for figure legends (``"mean-then-rank"``, ``"rank-then-median"``,
+        ``"test-then-rank (holm)"``)."""
         if self.method == "test_then_rank":
-            return f"test_then_rank (alpha={self.alpha:g}, p_adjust={self.p_adjust})"
+            extra = [] if self.p_adjust == "none" else [self.p_adjust]
+            if self.alpha != 0.05:
+                extra.append(f"alpha {self.alpha:g}")
+            return "test-then-rank" + (f" ({', '.join(extra)})" if extra else "")
         agg = self.aggregate
         if callable(agg):
             agg = getattr(agg, "__name__", "callable")
         elif isinstance(agg, float):
             agg = f"q{agg:g}"
-        return f"{self.method} ({agg})"
+        return f"{agg}-then-rank" if self.method == "aggregate_then_rank" else f"rank-then-{agg}"
 
     def direction(self, task: str, default: bool = False) -> bool:
         """Whether smaller values are better in ``task``."""
