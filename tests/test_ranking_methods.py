@@ -339,3 +339,12 @@ def test_several_tasks_and_directions():
     result = rank(data, method="aggregate_then_rank", smaller_is_better={"dist": True})
     assert ranks_of(result[result["task"] == "dist"]) == {"A": 2, "B": 1}
     assert result["task"].unique().tolist() == ["T1", "dist"]
+
+
+def test_spec_and_arguments_are_exclusive():
+    spec = RankingSpec(method="aggregate_then_rank")
+    with pytest.raises(TypeError, match="p_adjust"):
+        rank(G1, spec=spec, p_adjust="holm")
+    with pytest.raises(TypeError, match="method"):
+        rank(G1)
+    assert rank(G1, spec=spec.to_dict()).equals(rank(G1, spec=spec))

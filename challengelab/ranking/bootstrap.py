@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -236,7 +237,7 @@ def bootstrap(
     seed : int, optional
         Seed of the random generator.
     n_jobs : int
-        Threads working on blocks of replicates (results do not depend on it).
+        Threads working on blocks of replicates (``-1``: one per core); results do not depend on it.
     progress : bool, optional
         Show a rich progress bar; ``None`` shows one on a terminal for long runs.
     spec, method, aggregate, ties, na_treat, alpha, p_adjust, smaller_is_better
@@ -310,7 +311,7 @@ def bootstrap(
 
 
 def _execute(run: Callable[[Any], int], jobs: list, n_jobs: int, total: int, show: bool) -> None:
-    n_jobs = max(1, int(n_jobs)) if n_jobs is not None and n_jobs > 0 else max(1, (__import__("os").cpu_count() or 1))
+    n_jobs = int(n_jobs) if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)  # n_jobs <= 0: all cores
 
     def iterate():
         if n_jobs == 1 or len(jobs) == 1:

@@ -19,18 +19,28 @@ class MissingValuesError(ValueError):
     """The data has missing values and the ranking method needs ``na_treat`` to say how to treat them."""
 
 
-def as_spec(spec: RankingSpec | None = None, **arguments: Any) -> RankingSpec:
-    """Return ``spec`` or build one from keyword arguments (not both)."""
-    given = {k: v for k, v in arguments.items() if v is not None}
+_DEFAULTS = {"method": None, "aggregate": "mean", "ties": "min", "na_treat": None, "alpha": 0.05,
+             "p_adjust": "none", "smaller_is_better": None, "seed": None}
+
+
+def as_spec(spec: RankingSpec | dict | None = None, **arguments: Any) -> RankingSpec:
+    """Return ``spec`` (a RankingSpec or its dictionary) or build one from keyword arguments (not both)."""
     if spec is not None:
-        if isinstance(spec, dict):
-            spec = RankingSpec.from_dict(spec)
-        if given.get("method") is not None:
-            raise TypeError("pass either spec= or ranking arguments, not both")
-        return spec
+        conflicting = sorted(k for k, v in arguments.items() if k in _DEFAULTS and not _same(v, _DEFAULTS[k]))
+        if conflicting:
+            raise TypeError(f"pass either spec= or ranking arguments, not both (got {', '.join(conflicting)})")
+        return RankingSpec.from_dict(spec) if isinstance(spec, dict) else spec
     if arguments.get("method") is None:
-        raise TypeError("rank() needs method= ('aggregate_then_rank', 'rank_then_aggregate' or 'test_then_rank')")
+        raise TypeError("a ranking needs method= ('aggregate_then_rank', 'rank_then_aggregate' or "
+                        "'test_then_rank') or spec=")
     return RankingSpec(**{k: v for k, v in arguments.items() if v is not None or k in ("na_treat", "seed")})
+
+
+def _same(value: Any, default: Any) -> bool:
+    try:
+        return bool(value == default) if not callable(value) else False
+    except Exception:  # e.g. arrays
+        return False
 
 
 class TaskRanking:

@@ -1,0 +1,21 @@
+"""The numpydoc examples of the ranking modules run and give the documented output."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "challengelab.ranking.assessment", "challengelab.ranking.bootstrap", "challengelab.ranking.compare",
+    "challengelab.ranking.consensus", "challengelab.ranking.link", "challengelab.ranking.methods",
+    "challengelab.ranking.significance", "challengelab.ranking.spec", "challengelab.figures.ranking",
+    "challengelab.simulate_assessment",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
