@@ -139,3 +139,16 @@ def test_strategy_robustness_figure():
     fig = strategy_robustness(robust)
     assert fig.layout.meta["caption"] and len(fig.data) == 4
     fig.to_json()
+
+
+def test_exact_cmh_fallback_matches_strategy_tests():
+    from challengelab.ranking.link import _exact_cmh_tests
+    from challengelab.stats import strategy_tests
+
+    responses, results = small_case(seed=4)
+    linked = link(responses, results, n_boot=5, seed=1)
+    rep = linked.replicate_responses(2)
+    ours = _exact_cmh_tests(rep, items=["aug", "mtl"]).set_index("item")
+    theirs = strategy_tests(rep, items=["aug", "mtl"], test="exact_cmh", adjust="holm").set_index("item")
+    tested = theirs["p_value"].notna()
+    assert ours.loc[tested, "p_value"].to_numpy() == pytest.approx(theirs.loc[tested, "p_value"].to_numpy())
