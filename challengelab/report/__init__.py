@@ -52,11 +52,13 @@ def report_steps(config, formats: Sequence[str]) -> list[str]:
     steps = list(analysis_steps(config)) + [t.lower() for t in SECTION_TITLES]
     if "html" in formats or "pdf" in formats:
         steps.append("writing HTML")
+    if "pdf" in formats:
+        steps.append("printing PDF")
     steps += [s for f, s in (("xlsx", "writing Excel"), ("csv", "writing CSV tables")) if f in formats]
     if "md" in formats:
         steps += ["drawing PNG figures", "writing Markdown"]
     if "pdf" in formats:
-        steps.append("printing PDF")
+        steps.append("waiting for the PDF")
     return steps + ["writing manifest"]
 
 

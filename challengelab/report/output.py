@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,49 +102,65 @@ def write_report_files(
     report.check()
     out = Path(out)
     result = WriteResult(out=out)
-    with staged_folder(out, force=force) as staging:
+    with staged_folder(out, force=force) as staging, \
+            tempfile.TemporaryDirectory(prefix="challengelab-print-") as scratch:
         html_text: str | None = None
+        printer: threading.Thread | None = None
+        outcome: dict[str, object] = {}
         if "html" in formats or "pdf" in formats:
             step("writing HTML")
             html_text = render_html(report)
-            if "html" in formats:
-                (staging / f"{BASENAME}.html").write_text(html_text, encoding="utf-8")
-        if "xlsx" in formats:
-            step("writing Excel")
-            (staging / f"{BASENAME}.xlsx").write_bytes(render_xlsx(report))
-        if "csv" in formats:
-            step("writing CSV tables")
-            facts = [b for s in report.sections for b in s.blocks if isinstance(b, KeyValues) and b.name]
-            names = sheet_names([t.name for t in report.tables()] + [k.name for k in facts])
-            (staging / "tables").mkdir()
-            for table in report.tables():
-                (staging / "tables" / f"{filename(names[table.name])}.csv").write_bytes(csv_bytes(table.frame))
-            for kv in facts:
-                frame = pd.DataFrame(kv.rows, columns=["item", "value"])
-                (staging / "tables" / f"{filename(names[kv.name])}.csv").write_bytes(csv_bytes(frame))
-        if "md" in formats:
-            step("drawing PNG figures (kaleido + Chromium)")
-            with_figures = True
-            try:
-                write_figure_pngs(report.figures(), staging / "figures")
-            except FigureExportError as exc:
-                with_figures = False
-                result.skipped["png figures"] = str(exc)
-            step("writing Markdown")
-            (staging / f"{BASENAME}.md").write_text(render_markdown(report, with_figures=with_figures),
-                                                    encoding="utf-8")
-        if "pdf" in formats:
-            step("printing PDF (headless Chromium)")
-            assert html_text is not None
-            with tempfile.TemporaryDirectory(prefix="challengelab-print-") as scratch:
-                source = staging / f"{BASENAME}.html" if "html" in formats else Path(scratch) / "print.html"
-                if "html" not in formats:
-                    source.write_text(html_text, encoding="utf-8")
+            source = staging / f"{BASENAME}.html" if "html" in formats else Path(scratch) / "print.html"
+            source.write_text(html_text, encoding="utf-8")
+            if "pdf" in formats:
+                # Chromium prints in the background while the other formats are written.
+                step("printing PDF (headless Chromium)")
+
+                def _print() -> None:
+                    try:
+                        outcome["pages"] = count_pages(print_pdf(source, staging / f"{BASENAME}.pdf"))
+                    except PdfError as exc:
+                        outcome["skipped"] = str(exc)
+                    except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+                        outcome["error"] = exc
+
+                printer = threading.Thread(target=_print, name="challengelab-pdf", daemon=True)
+                printer.start()
+        try:
+            if "xlsx" in formats:
+                step("writing Excel")
+                (staging / f"{BASENAME}.xlsx").write_bytes(render_xlsx(report))
+            if "csv" in formats:
+                step("writing CSV tables")
+                facts = [b for s in report.sections for b in s.blocks if isinstance(b, KeyValues) and b.name]
+                names = sheet_names([t.name for t in report.tables()] + [k.name for k in facts])
+                (staging / "tables").mkdir()
+                for table in report.tables():
+                    (staging / "tables" / f"{filename(names[table.name])}.csv").write_bytes(csv_bytes(table.frame))
+                for kv in facts:
+                    frame = pd.DataFrame(kv.rows, columns=["item", "value"])
+                    (staging / "tables" / f"{filename(names[kv.name])}.csv").write_bytes(csv_bytes(frame))
+            if "md" in formats:
+                step("drawing PNG figures (kaleido + Chromium)")
+                with_figures = True
                 try:
-                    pdf = print_pdf(source, staging / f"{BASENAME}.pdf")
-                    result.pdf_pages = count_pages(pdf)
-                except PdfError as exc:
-                    result.skipped["pdf"] = str(exc)
+                    write_figure_pngs(report.figures(), staging / "figures")
+                except FigureExportError as exc:
+                    with_figures = False
+                    result.skipped["png figures"] = str(exc)
+                step("writing Markdown")
+                (staging / f"{BASENAME}.md").write_text(render_markdown(report, with_figures=with_figures),
+                                                        encoding="utf-8")
+        finally:
+            if printer is not None:
+                step("waiting for the PDF")
+                printer.join()
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        if "skipped" in outcome:
+            result.skipped["pdf"] = str(outcome["skipped"])
+        if "pages" in outcome:
+            result.pdf_pages = int(outcome["pages"])  # type: ignore[arg-type]
         for name, content in (extra_files or {}).items():
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
