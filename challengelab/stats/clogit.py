@@ -100,8 +100,7 @@ def conditional_logit(
     xu = x[:, usable]
     names = [design.names[j] for j in usable]
 
-    packed = pack(xu, y, codes)
-    fun = _loglik_function(packed)
+    fun = _loglik_function(xu, y, codes)
     beta, ll, grad, hess, converged, _ = newton(fun, np.zeros(len(names)))
     cov = safe_inverse(-hess)
 
@@ -131,28 +130,41 @@ def conditional_logit(
     )
 
 
-def _loglik_function(packed: Packed):
+def _loglik_function(x: np.ndarray, y: np.ndarray, codes: np.ndarray):
     """Exact conditional log-likelihood, gradient and Hessian, vectorised over strata.
 
     The sum over subsets is computed with the recursion B(k, j) = B(k-1, j) + w_k B(k-1, j-1) (Gail, Lubin
     and Rubinstein 1981) together with its first and second derivatives. Strata with more cases than
     non-cases are flipped (cases <-> non-cases, x -> -x), which leaves the likelihood unchanged and keeps the
-    recursion short.
+    recursion short; strata are processed in groups with the same number of cases, so each group's recursion
+    is only as deep as its own case count.
     """
-    xp, yp, valid = packed.x.copy(), packed.y.copy(), packed.valid
-    m = yp.sum(axis=1)
-    flip = m > packed.sizes / 2
-    xp[flip] *= -1
-    yp[flip] = np.where(valid[flip], 1 - yp[flip], 0)
-    m = yp.sum(axis=1).astype(int)
-    depth = int(m.max())
-    n_strata, n_max, p = xp.shape
-    case_sum = np.einsum("sn,snp->sp", yp, xp)
-    idx = np.arange(n_strata)
+    cases = np.bincount(codes, weights=y)
+    sizes = np.bincount(codes)
+    flip = (cases > sizes / 2)[codes]
+    x = np.where(flip[:, None], -x, x)
+    y = np.where(flip, 1 - y, y)
+    depth_of_stratum = np.bincount(codes, weights=y).astype(int)
+    parts = []
+    for depth in np.unique(depth_of_stratum):
+        rows = depth_of_stratum[codes] == depth
+        parts.append(_part_function(pack(x[rows], y[rows], pd.factorize(codes[rows])[0]), int(depth)))
 
     def fun(beta: np.ndarray):
-        eta = xp @ beta
-        eta = np.where(valid, eta, -np.inf)
+        results = [part(beta) for part in parts]
+        return (sum(r[0] for r in results), sum(r[1] for r in results), sum(r[2] for r in results))
+
+    return fun
+
+
+def _part_function(packed: Packed, depth: int):
+    """Log-likelihood contributions of strata that all have ``depth`` cases."""
+    xp, yp, valid = packed.x, packed.y, packed.valid
+    n_strata, n_max, p = xp.shape
+    case_sum = np.einsum("sn,snp->sp", yp, xp)
+
+    def fun(beta: np.ndarray):
+        eta = np.where(valid, xp @ beta, -np.inf)
         shift = eta.max(axis=1, keepdims=True)
         w = np.exp(eta - shift)
         b = np.zeros((n_strata, depth + 1))
@@ -163,15 +175,15 @@ def _loglik_function(packed: Packed):
             a = packed.active[k]
             wk = w[:a, k]
             xk = xp[:a, k]
-            b_old, d1_old, d2_old = b[:a, :-1], d1[:a, :-1], d2[:a, :-1]
-            xb = xk[:, None, :] * b_old[:, :, None]
-            inc1 = xb + d1_old
-            xd1 = xk[:, None, :, None] * d1_old[:, :, None, :]
-            inc2 = (xk[:, None, :, None] * xb[:, :, None, :]) + xd1 + xd1.transpose(0, 1, 3, 2) + d2_old
+            b_old, d1_old = b[:a, :-1], d1[:a, :-1]
+            inc1 = xk[:, None, :] * b_old[:, :, None] + d1_old  # x b + d1
+            # x x' b + x d1' + d1 x' + d2 = x (x b + d1)' + d1 x' + d2
+            inc2 = xk[:, None, :, None] * inc1[:, :, None, :] + d1_old[:, :, :, None] * xk[:, None, None, :]
+            inc2 += d2[:a, :-1]
             d2[:a, 1:] += wk[:, None, None, None] * inc2
             d1[:a, 1:] += wk[:, None, None] * inc1
             b[:a, 1:] += wk[:, None] * b_old
-        bm, d1m, d2m = b[idx, m], d1[idx, m], d2[idx, m]
+        bm, d1m, d2m = b[:, depth], d1[:, depth], d2[:, depth]
         mean = d1m / bm[:, None]
         ll = float(np.sum(np.where(yp > 0, eta - shift, 0.0)) - np.log(bm).sum())
         grad = (case_sum - mean).sum(axis=0)

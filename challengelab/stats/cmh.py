@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import fft as sfft
 from scipy import optimize, stats
 
 from challengelab.stats._design import binary_vector, check_columns, complete_cases
@@ -140,13 +141,18 @@ class _SumOfHypergeometrics:
     def mean(self, u: float) -> float:
         return float(((self.stratum_pmfs(u) * self.values).sum(axis=1) * self.count).sum())
 
-    def pmf(self, u: float) -> np.ndarray:
-        """Probabilities of start, start + 1, ..., stop."""
+    def pmf(self, u: float, exact: bool = True) -> np.ndarray:
+        """Probabilities of start, start + 1, ..., stop.
+
+        ``exact=False`` allows FFT convolution of long arrays: absolute errors of about 1e-16, harmless for
+        tail sums near a significance level (the interval), but not for tiny point probabilities (p-values).
+        """
+        conv = np.convolve if exact else _fast_convolve
         parts = []
         for p, c, w in zip(self.stratum_pmfs(u), self.count, self.width, strict=True):
-            parts.append(_power(p[:w], int(c)))
+            parts.append(_power(p[:w], int(c), conv))
         while len(parts) > 1:  # convolutions of distributions stay normalised (no underflow, no overflow)
-            merged = [np.convolve(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+            merged = [conv(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
             if len(parts) % 2:
                 merged.append(parts[-1])
             parts = merged
@@ -157,17 +163,26 @@ def _normalise(p: np.ndarray) -> np.ndarray:
     return p / p.sum()
 
 
-def _power(p: np.ndarray, n: int) -> np.ndarray:
+def _fast_convolve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if min(len(a), len(b)) < 300:
+        return np.convolve(a, b)
+    n = len(a) + len(b) - 1
+    size = sfft.next_fast_len(n, real=True)
+    out = np.fft.irfft(np.fft.rfft(a, size) * np.fft.rfft(b, size), size)[:n]
+    return np.clip(out, 0.0, None)
+
+
+def _power(p: np.ndarray, n: int, conv=np.convolve) -> np.ndarray:
     """n-fold convolution of a distribution with itself."""
     if n == 1:
         return p
     result = np.ones(1)
     while n:
         if n & 1:
-            result = np.convolve(result, p)
+            result = conv(result, p)
         n >>= 1
         if n:
-            p = np.convolve(p, p)
+            p = conv(p, p)
     return result
 
 
@@ -182,16 +197,22 @@ def exact_conditional_test(t: StratifiedTables, alternative: str = "two-sided", 
     s = int(t.a.sum())
     dc = dist.pmf(0.0)
 
-    def lower_tail(u: float) -> float:
-        return float(dist.pmf(u)[: s - lo + 1].sum())
+    def tail(u: float, upper: bool) -> tuple[float, float]:
+        """P(S >= s) (upper) or P(S <= s) at log odds ratio u, and its derivative in u.
 
-    def upper_tail(u: float) -> float:
-        return float(dist.pmf(u)[s - lo:].sum())
+        d/du P(S in A) = E[S; A] - E[S] P(A) for the exponentially tilted distribution.
+        """
+        d = dist.pmf(u, exact=False)
+        values = lo + np.arange(len(d))
+        part = d[s - lo:] if upper else d[: s - lo + 1]
+        part_values = values[s - lo:] if upper else values[: s - lo + 1]
+        prob = float(part.sum())
+        return prob, float(part @ part_values - prob * (d @ values))
 
     if alternative == "less":
-        p = lower_tail(0.0)
+        p = float(dc[: s - lo + 1].sum())
     elif alternative == "greater":
-        p = upper_tail(0.0)
+        p = float(dc[s - lo:].sum())
     else:
         p = float(dc[dc <= dc[s - lo] * (1 + 1e-7)].sum())
 
@@ -204,6 +225,34 @@ def exact_conditional_test(t: StratifiedTables, alternative: str = "two-sided", 
             b += 2 * (b - a)
         return float(np.exp(optimize.brentq(f, a, b, xtol=1e-12, rtol=1e-14)))
 
+    def bound(upper: bool, guess: float, alpha: float) -> float:
+        """exp(u) where the tail probability equals alpha: safeguarded Newton on log(tail), which is
+        monotone in u (increasing for the upper tail, decreasing for the lower tail)."""
+        sign = 1.0 if upper else -1.0
+        inside, outside = None, None  # tail < alpha (u not yet far enough) / tail > alpha
+        u = guess
+        for _ in range(100):
+            prob, slope = tail(u, upper)
+            g = np.log(max(prob, 1e-300)) - np.log(alpha)
+            if abs(g) < 1e-10:
+                return float(np.exp(u))
+            if g > 0:
+                outside = u
+            else:
+                inside = u
+            step = -g * prob / slope if slope != 0 and prob > 0 else np.nan
+            candidate = u + step if np.isfinite(step) else np.nan
+            if inside is not None and outside is not None:
+                lo_u, hi_u = sorted((inside, outside))
+                if not lo_u < candidate < hi_u:
+                    candidate = (inside + outside) / 2
+                if hi_u - lo_u < 1e-12:
+                    return float(np.exp(candidate))
+            elif not np.isfinite(candidate) or abs(candidate - u) > 5:
+                candidate = u - sign * 5 if g > 0 else u + sign * 5
+            u = candidate
+        return float(np.exp(u))
+
     if s == lo:
         estimate, u_hat = 0.0, -5.0
     elif s == hi:
@@ -213,6 +262,6 @@ def exact_conditional_test(t: StratifiedTables, alternative: str = "two-sided", 
         u_hat = float(np.log(estimate))
 
     alpha = (1 - ci_level) / 2 if alternative == "two-sided" else 1 - ci_level
-    upper = np.inf if s == hi or alternative == "greater" else solve(lambda u: alpha - lower_tail(u), u_hat)
-    lower = 0.0 if s == lo or alternative == "less" else solve(lambda u: upper_tail(u) - alpha, u_hat)
+    upper = np.inf if s == hi or alternative == "greater" else bound(False, u_hat, alpha)
+    lower = 0.0 if s == lo or alternative == "less" else bound(True, u_hat, alpha)
     return {"p_value": min(1.0, p), "odds_ratio": estimate, "ci_low": lower, "ci_high": upper}

@@ -164,9 +164,8 @@ def _partial_likelihood(x: np.ndarray, times: np.ndarray, codes: np.ndarray, tie
         wx = w[:, None] * x
         r0 = rev_cumsum(w)[first]
         r1 = rev_cumsum(wx)[first]
-        d0 = np.bincount(group, weights=w, minlength=n_groups)
-        d1 = np.zeros((n_groups, p))
-        np.add.at(d1, group, wx)
+        d0 = np.add.reduceat(w, first)  # rows are sorted by group
+        d1 = np.add.reduceat(wx, first, axis=0)
         a = np.zeros(n_groups)
         b = np.zeros(n_groups)
         logden = 0.0

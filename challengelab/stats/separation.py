@@ -42,27 +42,39 @@ def logistic_constraints(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def conditional_constraints(x: np.ndarray, y: np.ndarray, strata: np.ndarray) -> np.ndarray:
     """Rows for conditional logistic regression: every case minus every non-case of its stratum."""
-    rows = []
-    for s in np.unique(strata):
-        idx = strata == s
-        xs, ys = x[idx], y[idx]
-        cases, controls = xs[ys == 1], xs[ys == 0]
-        if len(cases) and len(controls):
-            rows.append((cases[:, None, :] - controls[None, :, :]).reshape(-1, x.shape[1]))
-    return np.vstack(rows) if rows else np.empty((0, x.shape[1]))
+    order = np.lexsort((-y, strata))  # within each stratum: cases first
+    xs, ys, ss = x[order], y[order], strata[order]
+    new = np.r_[True, (ss[1:] != ss[:-1]) | (ys[1:] != ys[:-1])]
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.r_[starts, len(ys)])
+    block_stratum, block_case = ss[starts], ys[starts] == 1
+    # a case block followed by a non-case block of the same stratum
+    pair = block_case[:-1] & ~block_case[1:] & (block_stratum[:-1] == block_stratum[1:])
+    first, second = np.flatnonzero(pair), np.flatnonzero(pair) + 1
+    return _block_differences(xs, starts[first], sizes[first], starts[second], sizes[second])
 
 
 def ranking_constraints(x: np.ndarray, rank: np.ndarray, strata: np.ndarray) -> np.ndarray:
     """Rows for the rank-ordered logit: every member of a rank group minus every member of the next one."""
-    rows = []
-    for s in np.unique(strata):
-        idx = strata == s
-        xs, rs = x[idx], rank[idx]
-        levels = np.unique(rs)
-        for better, worse in zip(levels[:-1], levels[1:], strict=True):
-            a, b = xs[rs == better], xs[rs == worse]
-            rows.append((a[:, None, :] - b[None, :, :]).reshape(-1, x.shape[1]))
-    return np.vstack(rows) if rows else np.empty((0, x.shape[1]))
+    order = np.lexsort((rank, strata))
+    xs, rs, ss = x[order], rank[order], strata[order]
+    new = np.r_[True, (ss[1:] != ss[:-1]) | (rs[1:] != rs[:-1])]
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.r_[starts, len(rs)])
+    same = np.flatnonzero(ss[starts][:-1] == ss[starts][1:])  # group g and g + 1 in the same stratum
+    return _block_differences(xs, starts[same], sizes[same], starts[same + 1], sizes[same + 1])
+
+
+def _block_differences(x, a_start, a_size, b_start, b_size) -> np.ndarray:
+    """x[i] - x[j] for every i in block a and j in block b, for each pair of blocks (vectorised)."""
+    counts = a_size * b_size
+    if counts.sum() == 0:
+        return np.empty((0, x.shape[1]))
+    block = np.repeat(np.arange(len(counts)), counts)
+    local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    i = a_start[block] + local // b_size[block]
+    j = b_start[block] + local % b_size[block]
+    return x[i] - x[j]
 
 
 def separation_warning(terms: Sequence[str], outcome: str) -> str:
