@@ -153,7 +153,7 @@ class PairedWilcoxon:
     The absolute differences of every pair are sorted and grouped into ties once. A bootstrap replicate only
     changes the case weights (counts), so a tie group's weight, its average rank (cumulative weight before it
     plus ``(weight + 1) / 2``) and the signed-rank sums follow from segmented sums over the presorted entries of
-    all pairs at once (``np.add.reduceat``): no sorting per replicate. All intermediate values are integers or
+    all pairs at once (differences of cumulative sums): no sorting per replicate. All intermediate values are integers or
     half-integers, exact in float64.
 
     ``goodness (n, k)``: larger is better; NaN differences are excluded (pairwise complete cases).
@@ -177,38 +177,50 @@ class PairedWilcoxon:
         # flatten the valid entries of all pairs (pair-major, sorted within a pair)
         self.case = case[keep]
         self.positive = positive[keep].astype(float)
-        group_start = (new_group & keep)[keep]
-        self.group_start = np.flatnonzero(group_start)
         n_valid = keep.sum(axis=1)
         self.tested = np.flatnonzero(n_valid > 0)  # pairs with at least one non-zero difference
-        entry_start = np.concatenate([[0], np.cumsum(n_valid)[:-1]])[self.tested]
-        # index (in group space) of the first group of every tested pair
-        self.pair_group_start = np.searchsorted(self.group_start, entry_start)
-        group_pair = np.repeat(np.arange(len(self.tested)),
-                               np.diff(np.append(self.pair_group_start, len(self.group_start))))
-        self.group_pair = group_pair
+        entry_start = np.concatenate([[0], np.cumsum(n_valid)])  # (P + 1,) entry offsets of the pairs
+        starts_group = (new_group & keep)[keep]
+        starts_group[entry_start[:-1][n_valid > 0]] = True  # a pair's first entry always opens a group
+        self.group_start = np.flatnonzero(starts_group)  # entry index of every tie group
+        self.group_end = np.append(self.group_start[1:], len(self.case))  # exclusive
+        group_pair = np.searchsorted(entry_start, self.group_start, side="right") - 1
+        self.group_pair_start = entry_start[group_pair]  # first entry of the group's pair
+        pair_of_tested = self.tested
+        self.pair_entry_start = entry_start[pair_of_tested]
+        self.pair_entry_end = entry_start[pair_of_tested + 1]
+        self.pair_group_start = np.searchsorted(self.group_start, self.pair_entry_start)
+        self.pair_group_end = np.searchsorted(self.group_start, self.pair_entry_end)
+        self.ties = len(self.group_start) < len(self.case)
 
     @property
     def n_pairs(self) -> int:
         return len(self.first)
 
     def pvalues(self, counts: np.ndarray) -> np.ndarray:
-        """Ordered-pair p-values ``(B, k, k)``: entry ``[b, i, j]`` tests "i is better than j"; diagonal NaN."""
+        """Ordered-pair p-values ``(B, k, k)``: entry ``[b, i, j]`` tests "i is better than j"; diagonal NaN.
+
+        Segmented sums are differences of cumulative sums; every value is an integer or a half-integer far
+        below 2**53, so they are exact.
+        """
         b = counts.shape[0]
         k = self.k
         out = np.full((b, k, k), np.nan)
         if len(self.tested) == 0:
             return out
-        w = counts[:, self.case]  # (B, L)
-        t = np.add.reduceat(w, self.group_start, axis=1)  # (B, G) group weights
-        t_pos = np.add.reduceat(w * self.positive, self.group_start, axis=1)
-        cum = np.cumsum(t, axis=1)
-        offset = np.zeros((b, len(self.tested)))
-        offset[:, 1:] = cum[:, self.pair_group_start[1:] - 1]
-        before = cum - t - offset[:, self.group_pair]
-        t_plus = np.add.reduceat(t_pos * (before + (t + 1.0) / 2.0), self.pair_group_start, axis=1)
-        ties = np.add.reduceat(t * t * t - t, self.pair_group_start, axis=1)
-        n_eff = np.add.reduceat(t, self.pair_group_start, axis=1)
+        w = np.take(counts, self.case, axis=1)  # (B, L) case weights in presorted order
+        cw = _cumsum0(w)
+        cp = _cumsum0(w * self.positive)
+        if self.ties:
+            t = np.take(cw, self.group_end, axis=1) - np.take(cw, self.group_start, axis=1)
+            t_pos = np.take(cp, self.group_end, axis=1) - np.take(cp, self.group_start, axis=1)
+            before = np.take(cw, self.group_start, axis=1) - np.take(cw, self.group_pair_start, axis=1)
+        else:  # every group is one entry
+            t, t_pos = w, w * self.positive
+            before = cw[:, :-1] - np.take(cw, self.group_pair_start, axis=1)
+        t_plus = _segment_sums(t_pos * (before + (t + 1.0) / 2.0), self.pair_group_start, self.pair_group_end)
+        ties = _segment_sums(t * t * t - t, self.pair_group_start, self.pair_group_end) if self.ties else 0.0
+        n_eff = np.take(cw, self.pair_entry_end, axis=1) - np.take(cw, self.pair_entry_start, axis=1)
         mean = n_eff * (n_eff + 1.0) / 4.0
         var = n_eff * (n_eff + 1.0) * (2.0 * n_eff + 1.0) / 24.0 - ties / 48.0
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -219,6 +231,19 @@ class PairedWilcoxon:
         out[:, first, second] = p_greater
         out[:, second, first] = p_less
         return out
+
+
+def _cumsum0(x: np.ndarray) -> np.ndarray:
+    """Cumulative sums along axis 1 with a leading zero column."""
+    out = np.zeros((x.shape[0], x.shape[1] + 1))
+    np.cumsum(x, axis=1, out=out[:, 1:])
+    return out
+
+
+def _segment_sums(x: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Sums of ``x[:, start:end]`` for every segment (exclusive ends)."""
+    c = _cumsum0(x)
+    return np.take(c, end, axis=1) - np.take(c, start, axis=1)
 
 
 # ---------------------------------------------------------------------------------------------- p-value adjustment
