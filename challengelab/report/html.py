@@ -72,6 +72,10 @@ table.data caption b { color: var(--ink); }
 table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 3px 8px; vertical-align: top; }
 table.data th { background: #eef1f5; text-align: left; border-bottom: 2px solid #b8c0cc; white-space: nowrap; }
 table.data td.num { text-align: right; white-space: nowrap; }
+table.data td.long { min-width: 16em; }
+table.data.wide { font-size: 0.76rem; }
+table.data.wide th, table.data.wide td { padding: 2px 5px; }
+table.data.wide th { white-space: normal; }
 table.data tr.suppressed td { color: #8b93a1; font-style: italic; background: #fafafa; }
 table.kv { border-collapse: collapse; font-size: 0.88rem; }
 table.kv th { text-align: left; padding: 2px 14px 2px 0; color: var(--muted); font-weight: 600;
@@ -221,13 +225,15 @@ def _table(table: Table, number: str) -> str:
     columns = list(frame.columns)
     kinds = {c: table.kind(c) for c in columns}
     suppressed = table.suppressed_rows()
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
+    # headers may break after an underscore (n_<wbr>strata) rather than inside a word
+    head = "".join(f'<th scope="col">{esc(c).replace("_", "_<wbr>")}</th>' for c in columns)
+    long = {c for c in columns if kinds[c] == "text" and len(frame) and
+            frame[c].astype(str).str.len().max() > 40}
     body = []
     for position, row in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
         for column, value in zip(columns, row):
-            numeric = kinds[column] not in ("text",)
-            cls = ' class="num"' if numeric else ""
+            cls = ' class="num"' if kinds[column] != "text" else (' class="long"' if column in long else "")
             cells.append(f"<td{cls}>{esc(format_value(value, kinds[column]))}</td>")
         cls = ' class="suppressed"' if suppressed[position] else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
@@ -239,7 +245,7 @@ def _table(table: Table, number: str) -> str:
     if cut:
         caption += f" <i>{esc(cut)}</i>"
     return (f'<figure class="table" id="{esc(table_anchor(table))}"><div class="table-wrap">'
-            f'<table class="data"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
+            f'<table class="data{" wide" if len(columns) > 9 else ""}"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div></figure>")
 
 
