@@ -116,7 +116,8 @@ def main() -> int:
             data = replicate(survey, k)
             repeat = 3 if k == 1 else 1
             holder = {}
-            seconds = best_of(lambda data=data: holder.__setitem__("r", run_analysis(data, config)), repeat)
+            seconds = best_of(lambda data=data, holder=holder: holder.__setitem__("r", run_analysis(data, config)),
+                              repeat)
             steps = ", ".join(f"{name} {t:.2f}" for name, t in holder["r"].timings.items())
             line = (f"{label:>5}: {len(data.responses):>6} responses, {data.responses['task_id'].nunique():>5} tasks"
                     f"  python {seconds:7.2f} s")

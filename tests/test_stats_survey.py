@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -200,8 +202,8 @@ def test_explicit_model_and_result_object(survey):
     assert fit.n_missing > 0 and any("missing" in w for w in fit.warnings)
     summary = fit.summary()
     assert summary["model"] == "conditional_logit" and "lead_degree[master]" in summary["coefficients"]
-    with pytest.raises(Exception):
-        fit.n_obs = 3  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.n_obs = 3
 
 
 def test_multi_select_predictor_expands(survey):

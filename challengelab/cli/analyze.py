@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,10 +13,10 @@ from challengelab.cli._common import DATA_HELP, console, errors, load_or_exit
 
 @app.command()
 def analyze(
-    data: Annotated[Optional[Path], typer.Argument(help=DATA_HELP)] = None,
-    config: Annotated[Optional[Path], typer.Option(
+    data: Annotated[Path | None, typer.Argument(help=DATA_HELP)] = None,
+    config: Annotated[Path | None, typer.Option(
         "--config", "-c", help="Analysis settings (YAML); default: the 2021 analysis. See --show-config.")] = None,
-    out: Annotated[Optional[Path], typer.Option(
+    out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Folder to write (replaced atomically): one CSV per table, summary.json, "
                             "analysis.yaml.")] = None,
     codebook: Annotated[str, typer.Option(help="Codebook name (bundled) or path of a .yaml/.json codebook.")]

@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, Literal
 
-
 import pandas as pd
 
 from challengelab.stats._design import complete_cases, design_matrix, format_terms
