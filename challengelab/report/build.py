@@ -23,7 +23,7 @@ from challengelab.report.document import (
     Section,
     Table,
 )
-from challengelab.report.methods import methods_paragraphs, outcome_text
+from challengelab.report.methods import ADJUST_SHORT, methods_paragraphs, outcome_text
 from challengelab.report.ranking import reproducibility_section
 from challengelab.report.reproducibility import Provenance
 
@@ -64,6 +64,7 @@ def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int
 
     step = step or (lambda _s: None)
     config = result.config
+    adj = ADJUST_SHORT.get(config.adjust, config.adjust)
     labels = {item.name: item.label for item in survey.codebook.items}
     summary = survey.summary()
     items_tested = list(dict.fromkeys(result["strategy_tests"]["item"])) if len(result["strategy_tests"]) else []
@@ -142,7 +143,7 @@ def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int
         block.insert(2, "label", block["item"].map(lambda n: labels.get(n, n)))
         what = outcome_text(outcome.outcome, outcome.k, outcome.q)
         s3.add(Table(f"tests_{outcome.name}", f"Strategy tests: {what}", block,
-                     f"{_test_name(config.test)}; p_adjusted by {config.adjust}. 'winners' are teams with the "
+                     f"{_test_name(config.test)}; p_adjusted: {adj} adjustment. 'winners' are teams with the "
                      "outcome, 'others' those without.", kinds={"odds_ratio": "num"},
                      display_columns=_without(block, "outcome", "item", "test", "n_missing")))
         forest = block.rename(columns={"p_adjusted": "p_adj"}).copy()
@@ -156,11 +157,12 @@ def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int
         significant = block[(pd.to_numeric(block["p_adjusted"], errors="coerce") < 0.05)]
         if len(significant):
             s3.add(Paragraph(f"For {what}, {len(significant)} strateg{'y' if len(significant) == 1 else 'ies'} "
-                             f"remained significant after {config.adjust} adjustment (p < 0.05): "
+                             f"remained significant after {adj} adjustment (p < 0.05): "
                              + ", ".join(f"{labels.get(i, i)} (OR {o:.2f})" for i, o in
                                          zip(significant["item"], significant["odds_ratio"])) + "."))
         else:
-            s3.add(Paragraph(f"For {what}, no strategy was significant after {config.adjust} adjustment "
+            s3.add(Paragraph(f"For {what}, no strategy was significant after "
+                             f"{adj} adjustment "
                              "(p < 0.05)."))
 
     # --- 4. Teams, leads, organizers -----------------------------------------------------------------------------
@@ -320,12 +322,12 @@ def _headline(survey, result, profile: pd.DataFrame, labels: dict, min_cell: int
     diff = (shares["winners"] - shares["others"]).reindex(block["item"]).dropna().sort_values(ascending=False)
     top = [i for i in diff.index[:4] if diff[i] > 0]
     if top:
-        text += (" Compared with the other teams, winners most often additionally used "
-                 + ", ".join(f"{labels.get(i, i).lower()} ({_pct(shares.at[i, 'winners'])} vs. "
-                             f"{_pct(shares.at[i, 'others'])})" for i in top) + ".")
+        text += (" Strategies with the largest excess among winners: "
+                 + "; ".join(f"{labels.get(i, i).rstrip('.')} ({_pct(shares.at[i, 'winners'])} of winners vs. "
+                             f"{_pct(shares.at[i, 'others'])} of other teams)" for i in top) + ".")
     significant = block[pd.to_numeric(block["p_adjusted"], errors="coerce") < 0.05]
     outcome = result.config.outcomes[0]
     text += (f" Within tasks, {len(significant)} of {int(block['p_value'].notna().sum())} strategies tested were "
              f"significantly associated with {outcome_text(outcome.outcome, outcome.k, outcome.q)} after "
-             f"{result.config.adjust} adjustment.")
+             f"{ADJUST_SHORT.get(result.config.adjust, result.config.adjust)} adjustment.")
     return text

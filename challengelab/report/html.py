@@ -54,7 +54,7 @@ nav.toc { background: #f5f7fa; border: 1px solid var(--line); border-radius: 6px
           margin: 18px 0; }
 nav.toc h2 { border: 0; margin: 4px 0; font-size: 1.1rem; }
 nav.toc ol { margin: 4px 0; padding-left: 1.4em; }
-nav.toc ol ol { font-size: 0.9rem; color: var(--muted); }
+nav.toc ol ol { font-size: 0.9rem; color: var(--muted); list-style: none; padding-left: 1em; }
 nav.toc a { color: var(--accent); text-decoration: none; }
 .notice { border-left: 5px solid var(--accent); background: #eef4fb; padding: 8px 14px; margin: 12px 0;
           border-radius: 4px; }
@@ -244,8 +244,9 @@ def _table(table: Table, number: str) -> str:
         caption += " " + esc(table.caption)
     if cut:
         caption += f" <i>{esc(cut)}</i>"
+    wide = " wide" if len(columns) > 9 else ""
     return (f'<figure class="table" id="{esc(table_anchor(table))}"><div class="table-wrap">'
-            f'<table class="data{" wide" if len(columns) > 9 else ""}"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
+            f'<table class="data{wide}"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div></figure>")
 
 

@@ -25,6 +25,8 @@ ADJUST_TEXT = {
     "none": "no correction (p-values are unadjusted)",
 }
 
+ADJUST_SHORT = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg", "bonferroni": "Bonferroni", "none": "no"}
+
 
 def outcome_text(outcome: str, k: int | None = None, q: float | None = None) -> str:
     if outcome == "winner":
