@@ -43,7 +43,7 @@ def binary_vector(series: pd.Series, name: str) -> np.ndarray:
     values = pd.to_numeric(series.astype("object"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isin(values, (0.0, 1.0))
     if bad.any():
-        examples = ", ".join(map(repr, series[bad].unique()[:3]))
+        examples = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in series[bad].unique()[:3])
         raise ValueError(f"{name!r} must be binary (True/False or 0/1); found {examples}")
     return values
 

@@ -56,6 +56,13 @@ def mixed_logit(
     -------
     ModelResult
 
+    Notes
+    -----
+    Checked against lme4 1.1-31 on its ``cbpp`` data and a simulated data set: with ``n_agq=25`` fixed effects,
+    standard errors and the SD agree to about 1e-5. With ``n_agq=1`` (Laplace) the estimates agree to 6e-4
+    but the standard errors only to about 1 % (lme4 differentiates its Laplace deviance differently), so
+    prefer quadrature. A random-intercept SD of (almost) zero is reported as a singular fit.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
