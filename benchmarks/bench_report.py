@@ -23,11 +23,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def run(label: str, survey, out: Path, formats: list[str], load_seconds: float) -> float:
     from challengelab.report import write_survey_report
 
+    import resource
+
+    def cpu() -> float:
+        usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        return sum(u.ru_utime + u.ru_stime for u in usage)
+
     marks: list[tuple[str, float]] = []
+    cpu0 = cpu()
     start = time.perf_counter()
     result = write_survey_report(survey, out, formats=formats, force=True,
                                  progress=lambda step: marks.append((step, time.perf_counter())))
     total = time.perf_counter() - start
+    cpu_seconds = cpu() - cpu0
     marks.append(("(end)", time.perf_counter()))
     print(f"\n== {label}: {survey.summary()['responses']:,} responses, {survey.summary()['tasks']:,} tasks")
     print(f"   load + validate data          {load_seconds:7.2f} s")
@@ -44,6 +52,8 @@ def run(label: str, survey, out: Path, formats: list[str], load_seconds: float) 
     size = sum(p.stat().st_size for p in result.files) / 1e6
     print(f"   TOTAL report                  {total:7.2f} s   ({len(result.files)} files, {size:.1f} MB"
           + (f", PDF {result.pdf_pages} pages" if result.pdf_pages else "") + ")")
+    print(f"   CPU time (Python + Chromium)  {cpu_seconds:7.2f} s   (load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs)")
     if result.skipped:
         print(f"   skipped: {result.skipped}")
     return total

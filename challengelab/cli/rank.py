@@ -90,10 +90,18 @@ def rank(
     if not results.exists():
         errors.print(f"[red]error:[/red] {results}: no such file")
         raise typer.Exit(1)
+    arguments = {"case": case_column, "algorithm": algorithm_column, "value": value_column,
+                 "smaller_is_better": smaller_is_better,
+                 "sheet": int(sheet) if sheet and sheet.isdigit() else sheet}
     try:
-        assessment = load_assessment(results, task=task_column, case=case_column, algorithm=algorithm_column,
-                                     value=value_column, smaller_is_better=smaller_is_better,
-                                     sheet=int(sheet) if sheet and sheet.isdigit() else sheet)
+        try:
+            assessment = load_assessment(results, task=task_column, **arguments)
+        except AssessmentValidationError as exc:
+            only_task_missing = (task_column == "task" and len(exc.issues) == 1
+                                 and "missing column(s) ['task']" in exc.issues[0].reason)
+            if not only_task_missing:
+                raise
+            assessment = load_assessment(results, task=None, **arguments)  # a single-task table
     except AssessmentValidationError as exc:
         errors.print(f"[bold red]{results}: {len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''}"
                      "[/bold red]")
@@ -132,7 +140,9 @@ def rank(
             run = run_ranking(assessment, spec, n_boot=n_boot, seed=seed, consensus_method=consensus_method,
                               step=step)
         except ValueError as exc:  # e.g. missing values without --na-treat
-            errors.print(f"[red]error:[/red] {exc}")
+            hint = " (use --na-treat drop, or --na-treat with a number)" if "na_treat" in str(exc) else ""
+            errors.print(f"[red]error:[/red] {exc}{hint}")
+            errors.print(f"nothing was written to {out}")
             raise typer.Exit(1) from None
         step("building the report")
         report = build_ranking_report(run, provenance, n_boot=n_boot, spec_yaml=spec_yaml)
