@@ -224,3 +224,25 @@ def test_rank_regression_bad_inputs(survey):
     one_task = one_task[one_task["task_id"] == "T01"]
     with pytest.raises(ValueError, match="two strata"):
         rank_regression(one_task, ["good"], outcome="rank")
+
+
+def test_outcome_definitions():
+    from challengelab.stats._survey import outcome_series
+
+    data = pd.DataFrame({"task_id": ["a"] * 5 + ["b"] * 3, "rank": [1, 2, 2, 4, 5, 1, 2, 3],
+                         "winner": [True, False, False, False, False, True, False, False],
+                         "n_teams": [20] * 5 + [3] * 3})
+    top2, _ = outcome_series(data, "top_k", k=2)
+    assert top2.tolist() == [True, True, True, False, False, True, True, False]  # tied rank 2 is in the top 2
+    # top 10 %: 2 of a 20-team leaderboard, at least the winner of a 3-team one
+    top10, label = outcome_series(data, "top_fraction", q=0.1)
+    assert top10.tolist() == [True, True, True, False, False, True, False, False]
+    assert "10%" in label
+
+
+def test_exact_cmh_without_informative_strata_raises():
+    data = pd.DataFrame({"task": [1, 1, 2, 2], "win": [1, 0, 1, 0], "x": [1, 1, 0, 0]})
+    with pytest.raises(ValueError, match="informative"):
+        exact_cmh(data, "x", "win", "task")
+    tests = strategy_tests(data.rename(columns={"task": "task_id", "win": "winner"}), items=["x"])
+    assert np.isnan(tests.loc[0, "p_value"]) and "not tested" in tests.loc[0, "note"]
