@@ -1,0 +1,317 @@
+"""The "Ranking robustness" section: does a strategy finding survive the uncertainty of the ranking?
+
+The survey links strategies to the *published* ranks; a rank is itself uncertain. This section attaches a ranking
+computed from per-case results (and its bootstrap distribution) to the survey responses with
+:func:`challengelab.link` and reruns the strategy tests over bootstrap replicates with
+:meth:`~challengelab.ranking.RankingLink.robustness`. Everything is computed by the library; this module only
+selects, suppresses small cells (:func:`challengelab.disclosure.suppress_small_cells`) and arranges.
+
+The pure helpers (:func:`assessment_for_survey`, :func:`robustness_table`, :func:`robustness_replicates`) are
+shared with the dashboard's *Ranking robustness* page, so both show the same numbers.
+
+>>> from challengelab.report.ranking_robustness import ranking_robustness_section
+>>> section = ranking_robustness_section(survey, assessment, n_boot=200, n_replicates=50, seed=1)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from challengelab.disclosure import suppress_small_cells
+from challengelab.report.document import Figure, KeyValues, Notice, Paragraph, Section, Table
+
+__all__ = [
+    "RobustnessRun", "assessment_for_survey", "build_ranking_robustness_section", "ranking_robustness_section",
+    "robustness_counts", "robustness_replicates", "robustness_table", "run_ranking_robustness",
+    "unstable_tasks",
+]
+
+SECTION_TITLE = "Ranking robustness"
+#: Label columns that stay visible in a suppressed row of the robustness table.
+KEEP = ["item", "label"]
+#: Blob plots and rank-frequency bars show at most this many tasks (the least stable ones).
+FIGURE_TASKS = 6
+TEST_NAMES = {"exact_cmh": "exact conditional test stratified by task", "cmh": "Cochran-Mantel-Haenszel test",
+              "fisher": "Fisher's exact test (pooled)"}
+
+
+# --- pure helpers shared with the dashboard ----------------------------------------------------------------------
+
+
+def assessment_for_survey(assessment: Any, survey: Any):
+    """The assessment restricted to the tasks of ``survey`` (``survey.tasks.task_id``, else the responses').
+
+    A filtered survey (one conference, one year, ...) is linked to the results of its own tasks only, so that
+    the algorithms of other tasks are neither bootstrapped nor listed as unmatched. Raises ``ValueError`` when
+    no task is shared.
+    """
+    from challengelab.ranking import load_assessment
+
+    assessment = load_assessment(assessment)
+    tasks = getattr(survey, "tasks", None)
+    ids = tasks["task_id"] if isinstance(tasks, pd.DataFrame) and "task_id" in tasks else \
+        getattr(survey, "responses", survey)["task_id"]
+    ids = set(ids.astype(str))
+    keep = assessment.data["task"].astype(str).isin(ids)
+    if keep.all():
+        return assessment
+    if not keep.any():
+        shown = ", ".join(map(str, assessment.tasks[:5])) + (" ..." if len(assessment.tasks) > 5 else "")
+        raise ValueError(f"none of the assessment's tasks ({shown}) is a task of the survey; the task column of "
+                         "the per-case results must hold the survey's task_id")
+    data = assessment.data[keep]
+    tasks_kept = list(pd.unique(data["task"]))
+    return load_assessment(data.reset_index(drop=True),
+                           smaller_is_better={t: bool(assessment.smaller_is_better.get(t, False))
+                                              for t in tasks_kept})
+
+
+def robustness_counts(linked: Any, items: Sequence[str]) -> pd.DataFrame:
+    """Respondents behind each item of the robustness analysis: ``item``, ``n_answered``, ``winners_total``
+    (survey winners who answered the item) and ``others_total`` (the other matched teams who answered)."""
+    responses = linked.responses
+    winner = responses["winner"].astype("boolean").fillna(False).astype(bool)
+    rows = []
+    for item in items:
+        answered = responses[item].notna() if item in responses.columns else pd.Series(False, index=responses.index)
+        rows.append({"item": item, "n_answered": int(answered.sum()), "winners_total": int((answered & winner).sum()),
+                     "others_total": int((answered & ~winner).sum())})
+    return pd.DataFrame(rows, columns=["item", "n_answered", "winners_total", "others_total"])
+
+
+def robustness_table(linked: Any, robustness: Any, *, min_cell: int, labels: dict | None = None) -> pd.DataFrame:
+    """The robustness summary (:func:`challengelab.figures.ranking.strategy_robustness_table`) with a ``label``,
+    the respondent counts of :func:`robustness_counts`, and rows resting on fewer than ``min_cell`` winners or
+    other teams suppressed (``suppressed`` and ``note`` columns)."""
+    from challengelab.figures.ranking import strategy_robustness_table
+
+    labels = labels or {}
+    summary = strategy_robustness_table(robustness)
+    counts = robustness_counts(linked, summary["item"].tolist())
+    table = summary.merge(counts, on="item", how="left")
+    table.insert(1, "label", table["item"].map(lambda name: labels.get(name, name)))
+    table["n"] = table[["winners_total", "others_total"]].min(axis=1)
+    table = suppress_small_cells(table, count="n", min_cell=min_cell, keep=KEEP)
+    for column in ("n_replicates", "n_tested", "n_answered", "winners_total", "others_total"):
+        table[column] = table[column].astype("Int64")  # blanked counts stay whole numbers
+    return table.drop(columns="n").reset_index(drop=True)
+
+
+def robustness_replicates(robustness: Any, table: pd.DataFrame) -> pd.DataFrame:
+    """Per replicate results (``item``, ``replicate``, ``odds_ratio``, ``p_value``, ``p_adjusted``) of the items
+    that are not suppressed in ``table``."""
+    shown = table.loc[~table["suppressed"].astype(bool), "item"]
+    replicates = robustness.replicates
+    return replicates[replicates["item"].isin(set(shown))].reset_index(drop=True)
+
+
+def unstable_tasks(boot: Any, n: int = FIGURE_TASKS) -> list:
+    """The ``n`` bootstrapped tasks with the lowest mean Kendall's tau (least stable ranking first)."""
+    tau = boot.kendall_tau().groupby("task", sort=False)["kendall_tau"].mean()
+    order = tau.fillna(np.inf).sort_values(kind="stable")
+    return order.index[:n].tolist()
+
+
+# --- the section -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RobustnessRun:
+    """What the section shows, as returned by the library."""
+
+    link: Any  # challengelab.ranking.RankingLink
+    robustness: Any  # challengelab.ranking.StrategyRobustness or None (nothing to test)
+    n_boot: int
+    seed: int | None
+    problem: str = ""  # why the strategy tests could not be rerun (empty when they were)
+
+
+def run_ranking_robustness(survey, assessment, spec=None, *, n_boot: int = 200, n_replicates: int = 50,
+                           seed: int | None = None, items: Sequence[str] | None = None, test: str = "exact_cmh",
+                           adjust: str = "holm", alpha: float = 0.05, mapping=None,
+                           step: Callable[[str], None] | None = None) -> RobustnessRun:
+    """Link the ranking to the survey and rerun the strategy tests over ``n_replicates`` bootstrap replicates.
+
+    Without a ``mapping`` the assessment is first restricted to the survey's tasks
+    (:func:`assessment_for_survey`). Raises ``ValueError`` when nothing can be linked.
+    """
+    import challengelab
+    from challengelab.ranking import RankingSpec
+
+    step = step or (lambda _s: None)
+    if int(n_boot) < 1:
+        raise ValueError("the robustness analysis needs a bootstrap: n_boot >= 1")
+    spec = spec if spec is not None else RankingSpec(method="aggregate_then_rank")
+    if mapping is None:
+        assessment = assessment_for_survey(assessment, survey)
+    step(f"ranking robustness: bootstrap ({n_boot} replicates)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # single-case tasks are reported in the section instead
+        linked = challengelab.link(survey, assessment, spec, mapping=mapping, n_boot=n_boot, seed=seed,
+                                   progress=False)
+    if linked.responses.empty:
+        raise ValueError("no survey response could be matched to an algorithm of the assessment")
+    if items is None:
+        items = [i for i in getattr(survey, "strategy_items", []) if i in linked.responses.columns] or None
+    step(f"ranking robustness: strategy tests ({n_replicates} replicates)")
+    robustness, problem = None, ""
+    winners = linked.responses["winner"].astype("boolean").fillna(False).astype(bool)
+    if not winners.any() or winners.all():
+        problem = ("the matched teams are all winners or all other teams, so winners cannot be compared with other "
+                   "teams")
+    else:
+        robustness = linked.robustness(items, test=test, adjust=adjust, alpha=alpha, n_replicates=n_replicates,
+                                       progress=False)
+    return RobustnessRun(linked, robustness, int(n_boot), seed, problem)
+
+
+def ranking_robustness_section(survey, assessment, spec=None, *, n_boot: int = 200, n_replicates: int = 50,
+                               seed: int | None = None, min_cell: int = 5, items: Sequence[str] | None = None,
+                               test: str = "exact_cmh", adjust: str = "holm", alpha: float = 0.05, mapping=None,
+                               step: Callable[[str], None] | None = None) -> Section:
+    """The "Ranking robustness" section of the survey report (see :func:`run_ranking_robustness`).
+
+    Parameters
+    ----------
+    survey : Survey
+    assessment : Assessment, DataFrame or path
+        Per-case results whose ``task`` is the survey's ``task_id`` and ``algorithm`` its ``team_id`` (or give
+        ``mapping``, see :func:`challengelab.link`).
+    spec : RankingSpec, optional
+        The ranking (default: mean-then-rank).
+    n_boot, n_replicates, seed
+        Bootstrap replicates of the ranking, how many of them the strategy tests are rerun on (about 0.5 s
+        each), and the seed.
+    min_cell : int
+        Strategy rows resting on fewer winners or other teams are suppressed.
+
+    Returns
+    -------
+    Section
+        Never raises for data that cannot be linked: the section then holds a warning notice instead.
+    """
+    try:
+        run = run_ranking_robustness(survey, assessment, spec, n_boot=n_boot, n_replicates=n_replicates, seed=seed,
+                                     items=items, test=test, adjust=adjust, alpha=alpha, mapping=mapping, step=step)
+    except Exception as exc:  # noqa: BLE001 - a report section states the problem instead of failing the report
+        section = Section(SECTION_TITLE)
+        section.add(Notice(f"The ranking robustness analysis could not be run: {exc}", kind="warning",
+                           title="Ranking robustness not available"))
+        return section
+    labels = {item.name: item.label for item in survey.codebook.items} if hasattr(survey, "codebook") else {}
+    return build_ranking_robustness_section(run, min_cell=min_cell, labels=labels)
+
+
+def _caption(fig) -> str:
+    meta = getattr(fig.layout, "meta", None)
+    return str(meta.get("caption", "")) if isinstance(meta, dict) else ""
+
+
+def _fig(name: str, title: str, fig) -> Figure:
+    return Figure(name, title, fig, _caption(fig))
+
+
+def build_ranking_robustness_section(run: RobustnessRun, *, min_cell: int, labels: dict | None = None) -> Section:
+    """Arrange a :class:`RobustnessRun` as a report :class:`~challengelab.report.document.Section`."""
+    from challengelab.figures import ranking as rfig
+
+    linked, boot = run.link, run.link.bootstrap
+    spec = linked.spec
+    section = Section(SECTION_TITLE)
+    n_tasks = int(linked.responses["task_id"].nunique())
+    section.add(Paragraph(
+        "Does a strategy finding survive the uncertainty of the ranking? The ranking was recomputed from the "
+        f"per-case results ({spec.label()}) and bootstrapped {run.n_boot} times (cases resampled with "
+        f"replacement within each task, seed {run.seed}). The strategy tests were then rerun with the ranks of "
+        "each bootstrap replicate in place of the survey's ranks (winner = rank 1 in the replicate).",
+        emphasis=True))
+    if "synthetic" in str(linked.assessment.source).lower():
+        section.add(Notice("The per-case results are synthetic (simulated random numbers), like the bundled "
+                           "survey: do not cite these numbers.", kind="synthetic"))
+    facts = [("ranking", spec.label()), ("bootstrap replicates of the ranking", str(run.n_boot)),
+             ("seed", str(run.seed)), ("matched responses", str(len(linked.responses))),
+             ("tasks with matched responses", str(n_tasks)),
+             ("algorithms without a survey response", str(len(linked.unmatched_algorithms))),
+             ("survey responses without per-case results", str(len(linked.unmatched_teams)))]
+    if boot is not None and boot.excluded_tasks:
+        facts.append(("tasks left out (single case)", ", ".join(map(str, boot.excluded_tasks))))
+    section.add(KeyValues(facts, name="robustness_link", title="Ranking linked to the survey"))
+
+    # --- strategies over replicates
+    if run.robustness is None:
+        section.add(Notice(f"The strategy tests could not be rerun: {run.problem}.", kind="warning"))
+    else:
+        robustness = run.robustness
+        table = robustness_table(linked, robustness, min_cell=min_cell, labels=labels)
+        shown = table[~table["suppressed"].astype(bool)]
+        n_replicates = int(table["n_replicates"].max()) if table["n_replicates"].notna().any() else 0
+        section.add(Paragraph(
+            f"{TEST_NAMES.get(robustness.test, robustness.test).capitalize()}, p-values adjusted over the "
+            f"strategies ({robustness.adjust}), alpha = {robustness.alpha:g}, rerun on {n_replicates} bootstrap "
+            "replicates. share_significant is the share of replicates in which the strategy stays significant; "
+            "median_odds_ratio and odds_ratio_low / odds_ratio_high (2.5 % and 97.5 % quantiles over replicates) "
+            "describe the distribution of its effect; the _full columns use the ranks computed on all cases."))
+        significant = shown[shown["significant"].astype("boolean").fillna(False).astype(bool)]
+        if len(significant):
+            parts = [f"{row.label} (significant in {row.share_significant:.0%} of replicates)"
+                     for row in significant.itertuples()]
+            section.add(Paragraph(f"With the survey's ranks, {len(significant)} strateg"
+                                  f"{'y was' if len(significant) == 1 else 'ies were'} significant: "
+                                  + "; ".join(parts) + "."))
+        else:
+            section.add(Paragraph("With the survey's ranks, no strategy was significant after adjustment."))
+        section.add(Table(
+            "robustness_strategies", "Strategy tests over bootstrap replicates of the ranking", table,
+            "One row per strategy: the test with the survey's ranks, with the full-data computed ranks, and over "
+            f"bootstrap replicates. Rows resting on fewer than {min_cell} winners or other teams are suppressed.",
+            kinds={"share_significant": "share", "share_separation": "share", "odds_ratio": "num",
+                   "odds_ratio_full": "num", "median_odds_ratio": "num", "odds_ratio_low": "num",
+                   "odds_ratio_high": "num"},
+            display_columns=[c for c in ("label", "odds_ratio", "p_adjusted", "odds_ratio_full", "p_adjusted_full",
+                                         "n_tested", "median_odds_ratio", "odds_ratio_low", "odds_ratio_high",
+                                         "share_significant", "winners_total", "others_total", "note")
+                             if c in table.columns and (c != "note" or table["suppressed"].any())]))
+        if table["suppressed"].any():
+            section.add(Notice(f"{int(table['suppressed'].sum())} strateg(ies) rest on fewer than {min_cell} "
+                               "winners or other teams and are suppressed.", kind="warning"))
+        forest = shown.assign(item=shown["label"])
+        section.add(_fig("robustness_forest", "Does the finding survive ranking uncertainty?",
+                         rfig.strategy_robustness(table=forest)))
+        section.add(Table("robustness_replicates", "Strategy tests in every replicate",
+                          robustness_replicates(robustness, table), "One row per strategy and replicate.",
+                          display_rows=16))
+
+    # --- the ranking's own uncertainty
+    if boot is not None and boot.tasks:
+        intervals = boot.summary().reset_index(drop=True)
+        section.add(Table("robustness_rank_uncertainty", "Bootstrap uncertainty of the computed ranking", intervals,
+                          "Per task and algorithm: full-data score and rank, 95 % bootstrap rank interval, share "
+                          "of replicates ranked first, tie with the best, mean Kendall's tau of the task.",
+                          kinds={"winner_frequency": "share"}, display_rows=40))
+        section.add(_fig("robustness_kendall_tau", "Ranking stability per task (Kendall's tau)",
+                         rfig.kendall_tau_violin(boot)))
+        tasks = unstable_tasks(boot)
+        section.add(Paragraph(f"Blob plot and rank frequencies of the {len(tasks)} task(s) with the least stable "
+                              f"ranking (lowest mean Kendall's tau) of {len(boot.tasks)}: "
+                              + ", ".join(map(str, tasks)) + "."))
+        blob = rfig.blob_plot_table(boot)
+        section.add(_fig("robustness_blob_plot", "Bootstrap ranks of the least stable tasks",
+                         rfig.blob_plot(table=blob[blob["task"].isin(tasks)])))
+        bars = rfig.rank_frequency_bars_table(boot)
+        section.add(_fig("robustness_rank_frequency", "Rank frequencies of the least stable tasks",
+                         rfig.rank_frequency_bars(table=bars[bars["task"].isin(tasks)])))
+
+    # --- what could not be linked
+    if len(linked.unmatched_teams):
+        section.add(Table("robustness_unmatched_teams", "Survey responses without per-case results",
+                          linked.unmatched_teams.reset_index(drop=True), display_rows=30))
+    if len(linked.unmatched_algorithms):
+        section.add(Table("robustness_unmatched_algorithms", "Algorithms without a survey response",
+                          linked.unmatched_algorithms.reset_index(drop=True), display_rows=30))
+    return section
