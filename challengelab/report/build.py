@@ -120,7 +120,7 @@ def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int
     for heading, text in methods_paragraphs(config, result, survey_summary=summary, versions=provenance.versions,
                                             min_cell=min_cell, strategy_items=items_tested,
                                             chromium=provenance.chromium):
-        s2.add(Paragraph(f"{heading}. {text}"))
+        s2.add(Paragraph(text, heading=heading))
 
     # --- 3. Winning strategies ---------------------------------------------------------------------------------
     step("winning strategies")

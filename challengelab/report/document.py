@@ -26,6 +26,7 @@ class Paragraph:
 
     text: str
     emphasis: bool = False
+    heading: str | None = None  # a run-in heading, shown in bold before the text
 
 
 @dataclass

@@ -202,7 +202,9 @@ def _section(number: int, section: Section, numbers: dict[int, str]) -> str:
 
 def _block(block, numbers: dict[int, str]) -> str:
     if isinstance(block, Paragraph):
-        return f'<p class="lead">{esc(block.text)}</p>' if block.emphasis else f"<p>{esc(block.text)}</p>"
+        run_in = f"<strong>{esc(block.heading)}.</strong> " if block.heading else ""
+        cls = ' class="lead"' if block.emphasis else ""
+        return f"<p{cls}>{run_in}{esc(block.text)}</p>"
     if isinstance(block, Notice):
         title = f"<strong>{esc(block.title)}</strong>" if block.title else ""
         return f'<div class="notice {esc(block.kind)}" role="note">{title}{esc(block.text)}</div>'

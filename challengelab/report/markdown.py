@@ -55,7 +55,8 @@ def render_markdown(report: Report, *, figure_dir: str = "figures", with_figures
         lines += [f'<a id="{section.anchor}"></a>', "", f"## {number}. {md(section.title)}", ""]
         for block in section.blocks:
             if isinstance(block, Paragraph):
-                lines += [f"**{md(block.text)}**" if block.emphasis else md(block.text), ""]
+                run_in = f"**{md(block.heading)}.** " if block.heading else ""
+                lines += [run_in + (f"**{md(block.text)}**" if block.emphasis else md(block.text)), ""]
             elif isinstance(block, Notice):
                 title = f"**{md(block.title)}** " if block.title else ""
                 marker = {"warning": "Warning: ", "synthetic": "", "info": ""}[block.kind]
