@@ -155,8 +155,12 @@ def _information(x, n, beta) -> np.ndarray:
     return (x * (n * p * (1 - p))[:, None]).T @ x
 
 
-def _fit(x, y, n, free, beta0, max_iter: int = 200, max_step: float = 5.0):
-    """Maximise the penalised likelihood over the ``free`` coefficients (the others stay at ``beta0``)."""
+def _fit(x, y, n, free, beta0, max_iter: int = 200, max_step: float = 5.0, tol: float = 1e-8):
+    """Maximise the penalised likelihood over the ``free`` coefficients (the others stay at ``beta0``).
+
+    Stops when the modified score is below ``tol`` (the penalised log-likelihood is then within about
+    tol^2 / information of its maximum).
+    """
     beta = beta0.astype(float).copy()
     pl, score, info = _penalised(x, y, n, beta)
     for _ in range(max_iter):
@@ -172,7 +176,7 @@ def _fit(x, y, n, free, beta0, max_iter: int = 200, max_step: float = 5.0):
                 break
             t /= 2
         beta, pl, score, info = cand, pl_new, score_new, info_new
-        if np.max(np.abs(score[free]), initial=0.0) < 1e-8 or np.max(np.abs(t * step)) < 1e-9:
+        if np.max(np.abs(score[free]), initial=0.0) < tol or np.max(np.abs(t * step)) < tol / 10:
             break
     converged = bool(np.max(np.abs(score[free]), initial=0.0) < 1e-6)
     return beta, pl, converged
@@ -190,7 +194,7 @@ class _Profile:
     def __call__(self, value: float) -> float:
         start = min(self.solutions, key=lambda b: abs(b[self.j] - value)).copy()
         start[self.j] = value
-        beta, pl, _ = _fit(self.x, self.y, self.n, self.free, start)
+        beta, pl, _ = _fit(self.x, self.y, self.n, self.free, start, tol=1e-6)
         self.solutions.append(beta)
         self.last_slope = _penalised(self.x, self.y, self.n, beta)[1][self.j]
         return pl
