@@ -135,7 +135,9 @@ def rank(
                             config_yaml=spec_yaml, seed=seed, min_cell=0, formats=format_list, out=str(out),
                             command=command)
     n_steps = 5 + len(format_list) + (1 if "md" in format_list else 0)
-    with progress_steps(n_steps) as step:
+    from challengelab.report.markdown import kaleido_session
+
+    with progress_steps(n_steps) as step, kaleido_session("md" in format_list):
         try:
             run = run_ranking(assessment, spec, n_boot=n_boot, seed=seed, consensus_method=consensus_method,
                               step=step)

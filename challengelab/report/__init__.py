@@ -93,6 +93,7 @@ def write_survey_report(
     """
     from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
     from challengelab.report.build import build_survey_report
+    from challengelab.report.markdown import kaleido_session
     from challengelab.report.pdf import chromium_version
     from challengelab.report.reproducibility import Provenance, input_files, regenerate_command
     from challengelab.stats.analysis import run_analysis
@@ -113,7 +114,8 @@ def write_survey_report(
                                               config.seed),
         chromium=chromium_version() if ("pdf" in formats or "md" in formats) else None,
     )
-    result = run_analysis(survey, config, progress=step)
-    report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step)
-    return write_report_files(report, out, formats=formats, provenance=provenance,
-                              extra_files={CONFIG_FILE: config_yaml}, force=force, progress=step)
+    with kaleido_session("md" in formats):  # the PNG browser starts while the analysis runs
+        result = run_analysis(survey, config, progress=step)
+        report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step)
+        return write_report_files(report, out, formats=formats, provenance=provenance,
+                                  extra_files={CONFIG_FILE: config_yaml}, force=force, progress=step)

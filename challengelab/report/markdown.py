@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from challengelab.report.document import (
@@ -127,9 +131,92 @@ def find_chromium() -> str | None:
     return None
 
 
+class _Session:
+    """The kaleido browser started ahead of time by :func:`kaleido_session` (None when there is none)."""
+
+    started_here = False
+    previous_browser_path: str | None = None
+
+
+def _server():
+    import kaleido
+
+    return kaleido._global_server  # noqa: SLF001 - the documented start_sync_server() singleton
+
+
+@contextmanager
+def kaleido_session(enabled: bool = True) -> Iterator[None]:
+    """Start kaleido's browser in the background now, so that it is ready when the figures are.
+
+    Chromium takes a few seconds to start and load plotly.js; started before the analysis runs, that time
+    overlaps with the computation. The session is closed on exit (only if it was started here). Does nothing
+    when ``enabled`` is false, Chromium or kaleido is missing, or a session is already running.
+    """
+    chromium = find_chromium() if enabled else None
+    if chromium is None:
+        yield
+        return
+    try:
+        import kaleido
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    if _server().is_running():
+        yield
+        return
+    _Session.previous_browser_path = os.environ.get("BROWSER_PATH")
+    os.environ["BROWSER_PATH"] = chromium
+    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+    _Session.started_here = True
+    try:
+        yield
+    finally:
+        _Session.started_here = False
+        if _server().is_running():
+            thread = getattr(_server(), "_thread", None)
+            if thread is not None and thread.is_alive():
+                kaleido.stop_sync_server(silence_warnings=True)
+            else:  # the browser died: reset the singleton without waiting for it
+                _server()._initialized = False  # noqa: SLF001
+        if _Session.previous_browser_path is None:
+            os.environ.pop("BROWSER_PATH", None)
+        else:
+            os.environ["BROWSER_PATH"] = _Session.previous_browser_path
+
+
+def _run_in_session(jobs: list[dict], timeout: float) -> object:
+    """Send the jobs to the running kaleido server, watching that its browser thread stays alive."""
+    import kaleido
+
+    server_thread = getattr(_server(), "_thread", None)
+    box: dict[str, object] = {}
+
+    def call() -> None:
+        try:
+            box["result"] = kaleido.write_fig_from_object_sync(jobs, cancel_on_error=False)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+
+    worker = threading.Thread(target=call, name="challengelab-png", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + timeout
+    while worker.is_alive():
+        worker.join(0.25)
+        if worker.is_alive() and server_thread is not None and not server_thread.is_alive():
+            raise FigureExportError("static figure export failed: kaleido's browser stopped")
+        if time.monotonic() > deadline:
+            raise FigureExportError(f"static figure export did not finish within {timeout:.0f} s")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box.get("result")
+
+
 def write_figure_pngs(figures: list[Figure], folder: Path, *, width: int = FIGURE_WIDTH,
-                      scale: int = FIGURE_SCALE) -> list[Path]:
-    """Export every figure to ``folder/<name>.png`` in one kaleido/Chromium session (MathJax off)."""
+                      scale: int = FIGURE_SCALE, timeout: float = 600) -> list[Path]:
+    """Export every figure to ``folder/<name>.png`` in one kaleido/Chromium session (MathJax off).
+
+    Uses the browser of :func:`kaleido_session` when one was started, else starts one for these figures.
+    """
     if not figures:
         return []
     chromium = find_chromium()
@@ -149,17 +236,25 @@ def write_figure_pngs(figures: list[Figure], folder: Path, *, width: int = FIGUR
         paths.append(path)
         jobs.append({"fig": fig_dict, "path": str(path),
                      "opts": {"format": "png", "width": width, "height": int(height), "scale": scale}})
-    previous = os.environ.get("BROWSER_PATH")
-    os.environ["BROWSER_PATH"] = chromium
-    try:
-        errors = kaleido.write_fig_from_object_sync(jobs, kopts={"mathjax": False}, cancel_on_error=False)
-    except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many kinds
-        raise FigureExportError(f"static figure export failed: {exc}") from exc
-    finally:
-        if previous is None:
-            os.environ.pop("BROWSER_PATH", None)
-        else:
-            os.environ["BROWSER_PATH"] = previous
+    if _Session.started_here and _server().is_running():
+        try:
+            errors = _run_in_session(jobs, timeout)
+        except FigureExportError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many kinds
+            raise FigureExportError(f"static figure export failed: {exc}") from exc
+    else:
+        previous = os.environ.get("BROWSER_PATH")
+        os.environ["BROWSER_PATH"] = chromium
+        try:
+            errors = kaleido.write_fig_from_object_sync(jobs, kopts={"mathjax": False}, cancel_on_error=False)
+        except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many kinds
+            raise FigureExportError(f"static figure export failed: {exc}") from exc
+        finally:
+            if previous is None:
+                os.environ.pop("BROWSER_PATH", None)
+            else:
+                os.environ["BROWSER_PATH"] = previous
     if errors:
         raise FigureExportError(f"static figure export failed: {errors[0]}")
     missing = [p.name for p in paths if not p.is_file() or p.stat().st_size == 0]
