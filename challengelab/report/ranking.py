@@ -136,7 +136,7 @@ def build_ranking_report(run: RankingRun, provenance: Provenance, *, title: str 
     for paragraph in ranking_methods_text(run, n_boot, provenance.seed, provenance.versions):
         s2.add(Paragraph(paragraph))
     if spec_yaml:
-        s2.add(Code(spec_yaml, title="Ranking specification"))
+        s2.add(Paragraph("The full ranking specification is listed in the reproducibility section."))
     sections.append(s2)
 
     # 3. Rankings
@@ -207,7 +207,9 @@ def build_ranking_report(run: RankingRun, provenance: Provenance, *, title: str 
 
     # 7. Reproducibility
     sections.append(reproducibility_section(provenance))
-    return Report(title=title or f"Ranking report: {assessment.source}",
+    from pathlib import Path
+
+    return Report(title=title or f"Ranking report: {Path(str(assessment.source)).name}",
                   subtitle=f"{n_tasks} tasks, {n_algorithms} algorithms; {run.spec.label()}",
                   sections=sections, generated=provenance.created,
                   readme=[("what", "Ranking report made by challengelab rank"), ("data", provenance.data),
