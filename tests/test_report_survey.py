@@ -280,3 +280,15 @@ def test_cli_writes_a_report_driven_by_the_config(tmp_path):
     assert again.exit_code == 0, again.stderr
     tests_a = read_table(out / "report.xlsx", "tests_winner")
     assert tests_a["p_adjusted"].notna().any()
+
+
+def test_source_date_epoch_makes_the_html_byte_identical(tmp_path, survey, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    pages = []
+    for name in ("a", "b"):
+        write_survey_report(survey, tmp_path / name, config=CONFIG, formats=["html"], min_cell=5)
+        pages.append((tmp_path / name / "report.html").read_bytes())
+    assert b"2023-11-14T22:13:20Z" in pages[0]
+    # identical apart from the output folder named in the regenerating command
+    a, b = (str(tmp_path / n).encode() for n in ("a", "b"))
+    assert pages[0].replace(a, b"OUT") == pages[1].replace(b, b"OUT")
