@@ -17,14 +17,20 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from challengelab.figures import ranking as rfig
-from challengelab.ranking import Assessment, RankingSpec, StrategyRobustness, load_assessment
+from challengelab.ranking import (
+    Assessment,
+    AssessmentValidationError,
+    RankingSpec,
+    StrategyRobustness,
+    load_assessment,
+)
 from challengelab.report.ranking_robustness import (
     assessment_for_survey,
     robustness_replicates,
@@ -73,10 +79,12 @@ def load_assessment_upload(name: str, content: bytes) -> tuple[Assessment, str]:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
         assessment = load_assessment(temp)
+    except AssessmentValidationError as exc:  # name the uploaded file, not the temporary one
+        raise AssessmentValidationError([replace(issue, source=name) if Path(temp).name in str(issue.source)
+                                         else issue for issue in exc.issues]) from None
     finally:
         Path(temp).unlink(missing_ok=True)
-    assessment.source = name
-    return assessment, "upload:" + hashlib.sha256(content).hexdigest()
+    return replace(assessment, source=name), "upload:" + hashlib.sha256(content).hexdigest()
 
 
 def current_assessment(source_id: str) -> AssessmentSource | None:
