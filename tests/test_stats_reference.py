@@ -189,12 +189,19 @@ def test_asymptotic_cmh_and_fisher_match_r(sim):
         [ref["odds_ratio"], ref["ci_low"], ref["ci_high"]], rel=2e-3)
 
 
-def test_holm_and_bh_match_p_adjust():
+def test_p_adjust_matches_r_and_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    ref = REF["p_adjust"]
-    assert multipletests(ref["p"], method="holm")[1] == pytest.approx(ref["holm"])
-    assert multipletests(ref["p"], method="fdr_bh")[1] == pytest.approx(ref["BH"])
+    from challengelab.stats.strategy import p_adjust
+
+    ref = REF["p_adjust"]  # R: p.adjust(c(.01, .02, .03, .04), "holm" / "BH")
+    assert p_adjust(np.array(ref["p"]), "holm") == pytest.approx(ref["holm"], rel=1e-12)
+    assert p_adjust(np.array(ref["p"]), "fdr_bh") == pytest.approx(ref["BH"], rel=1e-12)
+    rng = np.random.default_rng(0)
+    p = np.r_[rng.uniform(size=30) ** 3, 0.5, 0.5]  # with ties
+    for method in ("holm", "fdr_bh", "bonferroni"):
+        assert p_adjust(p, method) == pytest.approx(multipletests(p, method=method)[1], rel=1e-12)
+    assert p_adjust(p, "none") == pytest.approx(p)
 
 
 # --- Firth (logistf; brglm2 for the point estimates) ----------------------------------------------------------

@@ -41,6 +41,11 @@ def stratified_tables(data: pd.DataFrame, exposure: str, outcome: str, strata: s
     x = binary_vector(complete[exposure], exposure)
     y = binary_vector(complete[outcome], outcome)
     codes = pd.factorize(complete[strata])[0]
+    return tables_from_arrays(x, y, codes, n_missing)
+
+
+def tables_from_arrays(x: np.ndarray, y: np.ndarray, codes: np.ndarray, n_missing: int = 0) -> StratifiedTables:
+    """:class:`StratifiedTables` from complete 0/1 arrays and integer stratum codes."""
     size = np.bincount(codes).astype(float)
     n1 = np.bincount(codes, weights=x, minlength=len(size))
     k = np.bincount(codes, weights=y, minlength=len(size))

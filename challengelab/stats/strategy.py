@@ -17,7 +17,7 @@ from challengelab.stats._survey import (
     responses_of,
     strategy_items,
 )
-from challengelab.stats.cmh import StratifiedTables, exact_conditional_test, stratified_tables
+from challengelab.stats.cmh import StratifiedTables, exact_conditional_test, tables_from_arrays
 
 TEST_COLUMNS = ["item", "n_strata", "winners_with", "winners_total", "others_with", "others_total", "n_missing",
                 "odds_ratio", "ci_low", "ci_high", "p_value", "p_adjusted", "test", "note"]
@@ -104,32 +104,57 @@ def strategy_tests(
         if responses[strata].nunique(dropna=True) < 2:
             raise ValueError(f"the stratified test needs at least two strata of {strata!r}; the data has one "
                              "(use test='fisher' for a single task)")
-    data = pd.DataFrame({"_y": y, "_s": responses[strata] if strata in responses.columns else 0})
+    y_values = y.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    if strata in responses.columns:
+        codes = pd.factorize(responses[strata])[0]  # -1 = missing
+    else:
+        codes = np.zeros(len(responses), dtype=int)
     rows = []
     for name in items:
-        data["_x"] = responses[name].astype("boolean")
-        rows.append(_test_item(name, data, test, ci_level, min_cell, outcome_name(outcome, k, q)))
+        x_values = responses[name].astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        rows.append(_test_item(name, x_values, y_values, codes, test, ci_level, min_cell,
+                               outcome_name(outcome, k, q)))
     out = pd.DataFrame(rows)
     tested = out["p_value"].notna().to_numpy()
     out["p_adjusted"] = np.nan
     if tested.any():
-        if adjust == "none":
-            out.loc[tested, "p_adjusted"] = out.loc[tested, "p_value"]
-        else:
-            from statsmodels.stats.multitest import multipletests
-
-            out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"].to_numpy(), method=adjust)[1]
+        out.loc[tested, "p_adjusted"] = p_adjust(out.loc[tested, "p_value"].to_numpy(), adjust)
     out["test"] = test
     for column in ("n_strata", "winners_with", "winners_total", "others_with", "others_total", "n_missing"):
         out[column] = out[column].astype("int64")
     return out[TEST_COLUMNS]
 
 
-def _test_item(name: str, data: pd.DataFrame, test: str, ci_level: float, min_cell: int, outcome: str) -> dict:
-    complete = data.dropna(subset=["_x", "_y", "_s"])
-    n_missing = len(data) - len(complete)
-    x = complete["_x"].to_numpy(dtype=bool)
-    y = complete["_y"].to_numpy(dtype=bool)
+def p_adjust(p: np.ndarray, method: str) -> np.ndarray:
+    """Adjusted p-values as R ``p.adjust`` (``holm``, ``fdr_bh`` = "BH", ``bonferroni``, ``none``).
+
+    Equal to statsmodels ``multipletests`` (checked in the tests), without its per-call ``gc.collect()``.
+    """
+    p = np.asarray(p, dtype=float)
+    n = len(p)
+    if method == "none" or n == 0:
+        return p.copy()
+    if method == "bonferroni":
+        return np.minimum(1.0, n * p)
+    if method == "holm":
+        order = np.argsort(p, kind="stable")
+        adjusted = np.minimum(1.0, np.maximum.accumulate((n - np.arange(n)) * p[order]))
+    elif method == "fdr_bh":
+        order = np.argsort(p, kind="stable")[::-1]
+        adjusted = np.minimum(1.0, np.minimum.accumulate(n / np.arange(n, 0, -1) * p[order]))
+    else:
+        raise ValueError(f"unknown adjustment {method!r}")
+    out = np.empty(n)
+    out[order] = adjusted
+    return out
+
+
+def _test_item(name: str, x_all: np.ndarray, y_all: np.ndarray, codes_all: np.ndarray, test: str, ci_level: float,
+               min_cell: int, outcome: str) -> dict:
+    keep = ~np.isnan(x_all) & ~np.isnan(y_all) & (codes_all >= 0)
+    n_missing = int((~keep).sum())
+    x, y = x_all[keep].astype(bool), y_all[keep].astype(bool)
+    codes = codes_all[keep]
     row = {"item": name, "n_strata": 0, "winners_with": int((x & y).sum()), "winners_total": int(y.sum()),
            "others_with": int((x & ~y).sum()), "others_total": int((~y).sum()), "n_missing": n_missing,
            "odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
@@ -150,8 +175,7 @@ def _test_item(name: str, data: pd.DataFrame, test: str, ci_level: float, min_ce
         ci = res.confidence_interval(ci_level)
         row.update(odds_ratio=float(res.statistic), ci_low=float(ci.low), ci_high=float(ci.high), n_strata=1)
     else:
-        frame = complete.assign(_x=x.astype(int), _y=y.astype(int))
-        tables = stratified_tables(frame, "_x", "_y", "_s")
+        tables = tables_from_arrays(x.astype(float), y.astype(float), pd.factorize(codes)[0])
         row["n_strata"] = len(tables.a)
         if tables.n_dropped:
             notes.append(f"{plural(tables.n_dropped, 'task')} without information (no contrast in the strategy "
