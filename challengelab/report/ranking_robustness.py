@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -67,9 +67,10 @@ def assessment_for_survey(assessment: Any, survey: Any):
                          "the per-case results must hold the survey's task_id")
     data = assessment.data[keep]
     tasks_kept = list(pd.unique(data["task"]))
-    return load_assessment(data.reset_index(drop=True),
-                           smaller_is_better={t: bool(assessment.smaller_is_better.get(t, False))
-                                              for t in tasks_kept})
+    restricted = load_assessment(data.reset_index(drop=True),
+                                 smaller_is_better={t: bool(assessment.smaller_is_better.get(t, False))
+                                                    for t in tasks_kept})
+    return replace(restricted, source=assessment.source)
 
 
 def robustness_counts(linked: Any, items: Sequence[str]) -> pd.DataFrame:
@@ -208,6 +209,13 @@ def ranking_robustness_section(survey, assessment, spec=None, *, n_boot: int = 2
     return build_ranking_robustness_section(run, min_cell=min_cell, labels=labels)
 
 
+def _in_order(table: pd.DataFrame, tasks: list) -> pd.DataFrame:
+    """The rows of ``tasks``, tasks in the given order (figures draw one panel per task in row order)."""
+    position = {task: i for i, task in enumerate(tasks)}
+    part = table[table["task"].isin(position)]
+    return part.iloc[np.argsort(part["task"].map(position).to_numpy(), kind="stable")]
+
+
 def _caption(fig) -> str:
     meta = getattr(fig.layout, "meta", None)
     return str(meta.get("caption", "")) if isinstance(meta, dict) else ""
@@ -302,10 +310,10 @@ def build_ranking_robustness_section(run: RobustnessRun, *, min_cell: int, label
                               + ", ".join(map(str, tasks)) + "."))
         blob = rfig.blob_plot_table(boot)
         section.add(_fig("robustness_blob_plot", "Bootstrap ranks of the least stable tasks",
-                         rfig.blob_plot(table=blob[blob["task"].isin(tasks)])))
+                         rfig.blob_plot(table=_in_order(blob, tasks))))
         bars = rfig.rank_frequency_bars_table(boot)
         section.add(_fig("robustness_rank_frequency", "Rank frequencies of the least stable tasks",
-                         rfig.rank_frequency_bars(table=bars[bars["task"].isin(tasks)])))
+                         rfig.rank_frequency_bars(table=_in_order(bars, tasks))))
 
     # --- what could not be linked
     if len(linked.unmatched_teams):
