@@ -147,8 +147,9 @@ def filter_options(survey: challengelab.Survey) -> dict[str, list]:
 
 
 def reset_filters() -> None:
+    """Empty every filter (assigning [] rather than deleting the key, so the browser's widgets follow)."""
     for column in FILTERS:
-        st.session_state.pop(filter_key(column), None)
+        st.session_state[filter_key(column)] = []
 
 
 def current_filters() -> tuple[tuple[str, tuple], ...]:

@@ -108,3 +108,30 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 def wait_charts(page, count: int = 1, timeout: float = 60_000) -> None:
     """Wait until at least ``count`` plotly charts are drawn."""
     page.wait_for_function(f"document.querySelectorAll('{CHART}').length >= {count}", timeout=timeout)
+
+
+_ARM = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__clRan = false; window.__clDone = false;
+  if (window.__clObserver) window.__clObserver.disconnect();
+  window.__clObserver = new MutationObserver(() => {
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running') window.__clRan = true;
+    else if (window.__clRan && state === 'notRunning') window.__clDone = true;
+  });
+  window.__clObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+
+
+def timed_rerun(page, action, timeout: float = 120_000) -> float:
+    """Seconds from ``action()`` (a click, a key press) to the end of the rerun it triggers, painted.
+
+    A MutationObserver watches the app's script state, so a fast rerun is not missed.
+    """
+    page.evaluate(_ARM)
+    start = time.perf_counter()
+    action()
+    page.wait_for_function("window.__clDone === true", timeout=timeout)
+    page.evaluate(_FRAMES)
+    return time.perf_counter() - start

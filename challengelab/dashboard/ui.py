@@ -49,18 +49,19 @@ def figure(fig: go.Figure, data: pd.DataFrame, *, name: str, key: str | None = N
     caption = figure_caption(fig)
     if caption:
         st.caption(caption)
-    st.download_button("Download the data behind this figure (CSV)", data=csv_bytes(data),
+    st.download_button("Download the data behind this figure (CSV)", data=lambda: csv_bytes(data),
                        file_name=f"{slug(name)}.csv", mime="text/csv", key=f"csv_{key or name}", on_click="ignore",
                        icon=":material/download:", type="tertiary")
 
 
 def table_download(data: pd.DataFrame, *, name: str, label: str = "Download table (CSV)",
                    key: str | None = None) -> None:
-    st.download_button(label, data=csv_bytes(data), file_name=f"{slug(name)}.csv", mime="text/csv",
+    st.download_button(label, data=lambda: csv_bytes(data), file_name=f"{slug(name)}.csv", mime="text/csv",
                        key=f"csv_{key or name}", on_click="ignore", icon=":material/download:")
 
 
 def csv_bytes(data: pd.DataFrame) -> bytes:
+    """The CSV behind a figure; the download buttons call this only when clicked (deferred data)."""
     return data.to_csv(index=False).encode("utf-8")
 
 

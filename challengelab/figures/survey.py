@@ -178,7 +178,8 @@ def leaderboard_sizes_figure(table: pd.DataFrame) -> go.Figure:
     for i, category in enumerate(order):
         part = table[table["task_category"] == category]
         fig.add_trace(go.Box(
-            y=_num(part["n_teams"]), name=f"{category} ({len(part)})", boxpoints="all", jitter=0.4,
+            y=_num(part["n_teams"]), name=f"{category} ({len(part)})",
+            boxpoints="all" if len(table) <= 1000 else "outliers", jitter=0.4,
             pointpos=0, marker={"color": SEQUENCE[i % len(SEQUENCE)], "size": 5, "opacity": 0.6},
             line={"width": 1.5}, customdata=part[["task_id"]].to_numpy(),
             hovertemplate="%{customdata[0]}: %{y} teams<extra></extra>"))
@@ -214,10 +215,14 @@ def published_figure(table: pd.DataFrame) -> go.Figure:
     published = _num(part["published"])
     observed = _num(part["observed"])
     fig = go.Figure()
+    line_x: list = []
+    line_y: list = []
     for label, p, o, h in zip(part["label"], published, observed, hidden):
-        if not h and not math.isnan(o):
-            fig.add_trace(go.Scatter(x=[p, o], y=[label, label], mode="lines", showlegend=False,
-                                     line={"color": "#CCCCCC", "width": 3}, hoverinfo="skip"))
+        if not h and not math.isnan(o) and not math.isnan(p):
+            line_x += [p, o, None]
+            line_y += [label, label, None]
+    fig.add_trace(go.Scatter(x=line_x, y=line_y, mode="lines", showlegend=False,
+                             line={"color": "#CCCCCC", "width": 3}, hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=published, y=part["label"], mode="markers", name="published 2021",
         marker={"symbol": "circle-open", "size": 11, "color": "#333333", "line": {"width": 2}},
@@ -369,15 +374,18 @@ def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = 
     est_c = np.clip(np.where(est > 0, est, low_edge), low_edge, high_edge)
     p = _num(data[p_value]) if p_value and p_value in data.columns else np.full(len(data), np.nan)
     ptext = [f"p = {v:.3g}" if np.isfinite(v) else "" for v in p]
-    for i in np.flatnonzero(ok):
-        fig.add_trace(go.Scatter(x=[lo_c[i], hi_c[i]], y=[labels[i], labels[i]], mode="lines",
-                                 line={"color": OTHER_COLOR, "width": 2}, showlegend=False, hoverinfo="skip"))
-        for end, is_open, symbol in ((lo_c[i], not (np.isfinite(lo[i]) and lo[i] >= low_edge), "triangle-left"),
-                                     (hi_c[i], not (np.isfinite(hi[i]) and hi[i] <= high_edge), "triangle-right")):
-            if is_open:
-                fig.add_trace(go.Scatter(x=[end], y=[labels[i]], mode="markers", showlegend=False,
-                                         marker={"symbol": symbol, "size": 10, "color": OTHER_COLOR},
-                                         hoverinfo="skip"))
+    rows = np.flatnonzero(ok)
+    line_x = [v for i in rows for v in (lo_c[i], hi_c[i], None)]
+    line_y = [v for i in rows for v in (labels[i], labels[i], None)]
+    fig.add_trace(go.Scatter(x=line_x, y=line_y, mode="lines", line={"color": OTHER_COLOR, "width": 2},
+                             showlegend=False, hoverinfo="skip"))
+    open_low = [i for i in rows if not (np.isfinite(lo[i]) and lo[i] >= low_edge)]
+    open_high = [i for i in rows if not (np.isfinite(hi[i]) and hi[i] <= high_edge)]
+    for ends, values, symbol in ((open_low, lo_c, "triangle-left"), (open_high, hi_c, "triangle-right")):
+        if ends:
+            fig.add_trace(go.Scatter(x=[values[i] for i in ends], y=[labels[i] for i in ends], mode="markers",
+                                     marker={"symbol": symbol, "size": 10, "color": OTHER_COLOR},
+                                     showlegend=False, hoverinfo="skip"))
     infinite = ok & ((est == np.inf) | (est == 0))
     finite = ok & ~infinite
     fig.add_trace(go.Scatter(

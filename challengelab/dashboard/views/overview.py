@@ -28,7 +28,7 @@ def render() -> None:
     columns[0].metric("Challenges", summary["challenges"])
     columns[1].metric("Tasks", summary["tasks"], help="A challenge can hold several competitions (tasks).")
     columns[2].metric("Responses", summary["responses"], help="Teams that answered, one per team and task.")
-    columns[3].metric("Winners who answered", summary["tasks_with_responding_winner"],
+    columns[3].metric("Winners answered", summary["tasks_with_responding_winner"],
                       help="Tasks whose rank-1 team answered the survey.")
     rate = summary["median_response_rate"]
     columns[4].metric("Median response rate", "–" if rate != rate else f"{rate:.0%}",

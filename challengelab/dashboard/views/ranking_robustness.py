@@ -67,8 +67,9 @@ def render() -> None:
     items = ctx.data.strategy_items
     labels = ctx.labels
 
-    with st.form("rr_settings", border=True):
-        st.markdown("**Settings** — applied when you press *Apply*.")
+    with st.expander("Settings: ranking method, bootstrap, strategy tests", icon=":material/tune:"), \
+            st.form("rr_settings", border=False):
+        st.caption("Applied when you press *Apply*.")
         left, middle, right = st.columns(3)
         with left:
             st.markdown("Ranking")

@@ -56,7 +56,7 @@ def render() -> None:
         st.markdown("**Start from the template**")
         st.caption("An empty workbook with the four sheets, drop-down lists for every coded answer and a sheet "
                    "that explains each column.")
-        st.download_button("Download the empty template (.xlsx)", data=state.template_bytes(),
+        st.download_button("Download the empty template (.xlsx)", data=state.template_bytes,
                            file_name="challengelab_survey_template.xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", key="template_download")

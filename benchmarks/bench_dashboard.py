@@ -1,0 +1,134 @@
+"""Dashboard speed in a real browser: time to first rendered chart and time per filter interaction.
+
+Runs the Streamlit server (as ``challengelab dashboard`` does) and Debian's Chromium through Playwright, on the
+bundled data and on a 100x simulated dataset (8,000 tasks, about 59,000 responses; written as a folder of CSV
+files, because the Excel reader takes about a minute at that size — pass ``--xlsx`` to measure that too).
+
+    .venv/bin/python benchmarks/bench_dashboard.py [--repeat 5] [--only bundled|100x] [--xlsx]
+
+Prints the figures; asserts nothing (targets: first chart < 5 s, interaction < 1 s on the bundled data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from challengelab.dashboard.testing import (
+    CHART,
+    browser_skip_reason,
+    launch_chromium,
+    serve,
+    timed_rerun,
+    wait_charts,
+)
+
+
+def make_100x(folder: Path, xlsx: bool) -> Path:
+    from challengelab.simulate import SimulationSettings, simulate_tables, simulation_metadata
+    from challengelab.writers import write_survey_folder, write_survey_workbook
+
+    settings = SimulationSettings(n_tasks=8000, n_challenges=3500, n_winning_respondents=3800)
+    tables = simulate_tables(2021, settings)
+    metadata = simulation_metadata(2021, settings)
+    if xlsx:
+        return write_survey_workbook(folder / "survey_100x.xlsx", tables, metadata=metadata)
+    return write_survey_folder(folder / "survey_100x", tables, metadata=metadata)
+
+
+def first_chart(browser, url: str, path: str = "", charts: int = 1) -> float:
+    """Seconds from navigation to the first ``charts`` plotly charts drawn, in a fresh browser session."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(f"{url}/{path}")
+    wait_charts(page, charts, timeout=600_000)
+    elapsed = time.perf_counter() - start
+    context.close()
+    return elapsed
+
+
+def filter_interactions(browser, url: str, path: str, repeat: int) -> tuple[list[float], list[float]]:
+    """Select a conference and clear it again, ``repeat`` times: (first-time timings, repeated timings)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(600_000)
+    page.goto(f"{url}/{path}")
+    wait_charts(page, 1, timeout=600_000)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    sidebar = page.get_by_test_id("stSidebar")
+    timings = []
+    for i in range(repeat):
+        for value in ("ISBI", "MICCAI"):
+            sidebar.get_by_test_id("stMultiSelect").first.click()
+            option = page.get_by_role("option", name=value)
+            timings.append(timed_rerun(page, option.click))  # choosing an option reruns the app at once
+            page.keyboard.press("Escape")
+            clear = sidebar.get_by_role("button", name="Clear filters")
+            clear.scroll_into_view_if_needed()
+            timings.append(timed_rerun(page, clear.click))
+    context.close()
+    first, repeated = timings[:4], timings[4:]
+    return first, repeated
+
+
+def summary(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"median {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f}, n={len(values)})"
+
+
+def run(name: str, data: Path | None, repeat: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    print(f"\n== {name} ==", flush=True)
+    start = time.perf_counter()
+    with serve(data, timeout=120) as url, sync_playwright() as playwright:
+        print(f"server up (health answered): {time.perf_counter() - start:.2f} s", flush=True)
+        browser = launch_chromium(playwright)
+        try:
+            print(f"first chart, first session (cold: imports + loading the data): "
+                  f"{first_chart(browser, url):.2f} s", flush=True)
+            print(f"first chart, new session (data cached): {first_chart(browser, url):.2f} s", flush=True)
+            print(f"all 3 overview charts, new session: {first_chart(browser, url, charts=3):.2f} s", flush=True)
+            for path in ("strategies", "teams", "models"):
+                print(f"first chart on /{path} (cold): {first_chart(browser, url, path):.2f} s", flush=True)
+            for path in ("", "strategies"):
+                first, repeated = filter_interactions(browser, url, path, repeat)
+                where = path or "overview"
+                print(f"filter interaction on /{where}, first time (computing): {summary(first)}", flush=True)
+                print(f"filter interaction on /{where}, repeated (cached): {summary(repeated)}", flush=True)
+        finally:
+            browser.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=4, help="rounds of filter interactions per page")
+    parser.add_argument("--only", choices=["bundled", "100x"], help="run one dataset only")
+    parser.add_argument("--xlsx", action="store_true", help="write the 100x dataset as .xlsx (slow to read)")
+    args = parser.parse_args(argv)
+    reason = browser_skip_reason()
+    if reason:
+        print(f"cannot run: {reason}")
+        return 1
+    import os
+
+    print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
+    if args.only in (None, "bundled"):
+        run("bundled data (80 tasks, 615 responses)", None, args.repeat)
+    if args.only in (None, "100x"):
+        with tempfile.TemporaryDirectory(prefix="challengelab-bench-") as folder:
+            start = time.perf_counter()
+            data = make_100x(Path(folder), args.xlsx)
+            print(f"\n(100x dataset simulated and written in {time.perf_counter() - start:.1f} s: {data.name})")
+            run("100x data (8,000 tasks, ~59,000 responses)", data, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
