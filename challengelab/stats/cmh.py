@@ -153,9 +153,10 @@ class _SumOfHypergeometrics:
         tail sums near a significance level (the interval), but not for tiny point probabilities (p-values).
         """
         conv = np.convolve if exact else _fast_convolve
+        power = _power if exact else _fft_power
         parts = []
         for p, c, w in zip(self.stratum_pmfs(u), self.count, self.width, strict=True):
-            parts.append(_power(p[:w], int(c), conv))
+            parts.append(power(p[:w], int(c)))
         while len(parts) > 1:  # convolutions of distributions stay normalised (no underflow, no overflow)
             merged = [conv(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
             if len(parts) % 2:
@@ -177,18 +178,43 @@ def _fast_convolve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(out, 0.0, None)
 
 
-def _power(p: np.ndarray, n: int, conv=np.convolve) -> np.ndarray:
-    """n-fold convolution of a distribution with itself."""
+def _power(p: np.ndarray, n: int) -> np.ndarray:
+    """n-fold convolution of a distribution with itself (exact: repeated squaring, direct convolutions)."""
     if n == 1:
         return p
     result = np.ones(1)
     while n:
         if n & 1:
-            result = conv(result, p)
+            result = np.convolve(result, p)
         n >>= 1
         if n:
-            p = conv(p, p)
+            p = np.convolve(p, p)
     return result
+
+
+def _fft_power(p: np.ndarray, n: int) -> np.ndarray:
+    """n-fold convolution of a distribution with itself by one FFT (absolute error about n * 1e-16)."""
+    if n == 1 or len(p) == 1:
+        return p if n == 1 else np.ones(1)
+    length = n * (len(p) - 1) + 1
+    if length < 300:
+        return _power(p, n)
+    size = sfft.next_fast_len(length, real=True)
+    out = np.fft.irfft(np.fft.rfft(p, size) ** n, size)[:length]
+    return np.clip(out, 0.0, None)
+
+
+def _p_value(dc: np.ndarray, index: int, alternative: str) -> float:
+    """p-value from the null distribution ``dc`` of the statistic; ``index`` = observed - smallest value.
+
+    Two-sided: the total probability of values at most as likely as the observed one (relative tolerance
+    1e-7), as R.
+    """
+    if alternative == "less":
+        return float(dc[: index + 1].sum())
+    if alternative == "greater":
+        return float(dc[index:].sum())
+    return float(dc[dc <= dc[index] * (1 + 1e-7)].sum())
 
 
 def exact_conditional_test(t: StratifiedTables, alternative: str = "two-sided", ci_level: float = 0.95) -> dict:
@@ -200,7 +226,9 @@ def exact_conditional_test(t: StratifiedTables, alternative: str = "two-sided", 
     dist = _SumOfHypergeometrics(t.n1, t.n0, t.k)
     lo, hi = dist.start, dist.stop
     s = int(t.a.sum())
-    dc = dist.pmf(0.0)
+    p = _p_value(dist.pmf(0.0, exact=False), s - lo, alternative)
+    if p < 1e-6:  # FFT rounding (about 1e-16 per value) could matter: redo with exact convolutions
+        p = _p_value(dist.pmf(0.0, exact=True), s - lo, alternative)
 
     def tail(u: float, upper: bool) -> tuple[float, float]:
         """P(S >= s) (upper) or P(S <= s) at log odds ratio u, and its derivative in u.
@@ -214,12 +242,6 @@ def exact_conditional_test(t: StratifiedTables, alternative: str = "two-sided", 
         prob = float(part.sum())
         return prob, float(part @ part_values - prob * (d @ values))
 
-    if alternative == "less":
-        p = float(dc[: s - lo + 1].sum())
-    elif alternative == "greater":
-        p = float(dc[s - lo:].sum())
-    else:
-        p = float(dc[dc <= dc[s - lo] * (1 + 1e-7)].sum())
 
     def solve(f, guess: float) -> float:
         """exp(root) of a function increasing in the log odds ratio u, searched outward from a guess."""
