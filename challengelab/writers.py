@@ -65,6 +65,9 @@ def write_survey_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] |
             for row in frame[[n for n in names if n in frame.columns] + extra].reindex(
                     columns=names + extra).itertuples(index=False):
                 sheet.append([_cell(v) for v in row])
+                for cell in sheet[sheet.max_row]:  # text such as "=HYPERLINK(...)" stays text, never a formula
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        cell.data_type = "s"
         for position, name in enumerate(names + extra, start=1):
             cell = sheet.cell(row=1, column=position)
             cell.font, cell.fill = header_font, header_fill

@@ -100,3 +100,13 @@ def test_simulate_writes_a_valid_folder_and_workbook(tmp_path):
     assert again.exit_code == 1 and "exists" in again.output
     bad = runner.invoke(app, ["simulate", "--out", str(tmp_path / "x"), "--n-tasks", "3", "--n-challenges", "5"])
     assert bad.exit_code == 2 and "n_challenges" in bad.output
+
+
+def test_text_that_looks_like_a_formula_round_trips_as_text(tmp_path, small_tables):
+    from challengelab.writers import write_survey_workbook
+
+    hostile = '=HYPERLINK("http://example.invalid","x")'
+    tables = {**small_tables, "challenges": small_tables["challenges"].assign(name=hostile)}
+    path = write_survey_workbook(tmp_path / "f.xlsx", tables)
+    survey = challengelab.load_survey(path)
+    assert (survey.challenges["name"] == hostile).all()
