@@ -17,15 +17,23 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
-import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
-import challengelab  # noqa: E402
-from challengelab.dashboard import app as dashboard_app  # noqa: E402
-from challengelab.dashboard import ranking_state as rstate  # noqa: E402
-from challengelab.dashboard import state  # noqa: E402
-from challengelab.ranking import AssessmentValidationError, RankingLink, RankingSpec, load_assessment  # noqa: E402
-from challengelab.report.ranking_robustness import assessment_for_survey, robustness_table  # noqa: E402
+import challengelab
+from challengelab.dashboard import app as dashboard_app
+from challengelab.dashboard import ranking_state as rstate
+from challengelab.dashboard import state
+from challengelab.ranking import (
+    AssessmentValidationError,
+    RankingLink,
+    RankingSpec,
+    load_assessment,
+)
+from challengelab.report.ranking_robustness import (
+    assessment_for_survey,
+    robustness_table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_FILE = "ranking_robustness.py"
@@ -97,8 +105,9 @@ def test_page_shows_every_figure_with_caption_and_download():
     at = open_page()
     assert at.title[0].value == "Ranking robustness"
     assert "Synthetic data" in text(at.warning)  # the synthetic banner of every page
-    assert titles(at) == ["Does the finding survive ranking uncertainty?", "Ranking stability across bootstrap "
-                          "replicates", "Ranking stability (bootstrap)", "Rank frequencies (bootstrap)", "Podium plot"]
+    assert titles(at) == ["Does the finding survive ranking uncertainty?",
+                          "Ranking stability across bootstrap replicates", "Ranking stability (bootstrap)",
+                          "Rank frequencies (bootstrap)", "Podium plot"]
     captions = text(at.caption)
     for chart in charts(at):  # every figure's caption is shown under it
         assert chart["layout"]["meta"]["caption"] in captions

@@ -12,7 +12,14 @@ import pytest
 import challengelab
 from challengelab._paths import EXAMPLE_ASSESSMENT_FILE, example_dir
 from challengelab.ranking import RankingSpec, load_assessment
-from challengelab.report.document import Figure, KeyValues, Notice, Report, Section, Table
+from challengelab.report.document import (
+    Figure,
+    KeyValues,
+    Notice,
+    Report,
+    Section,
+    Table,
+)
 from challengelab.report.ranking_robustness import (
     SECTION_TITLE,
     assessment_for_survey,

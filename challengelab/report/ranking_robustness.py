@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 from challengelab.disclosure import suppress_small_cells
-from challengelab.report.document import Figure, KeyValues, Notice, Paragraph, Section, Table
+from challengelab.report.document import (
+    Figure,
+    KeyValues,
+    Notice,
+    Paragraph,
+    Section,
+    Table,
+)
 
 __all__ = [
     "RobustnessRun", "assessment_for_survey", "build_ranking_robustness_section", "ranking_robustness_section",
