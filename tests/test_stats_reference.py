@@ -293,3 +293,23 @@ def test_mixed_singular_fit_is_reported():
     glm = sm.Logit(y.astype(float), sm.add_constant(x)).fit(disp=0)
     assert fit.table["estimate"].to_numpy() == pytest.approx(glm.params, rel=1e-5)
     assert fit.table["std_error"].to_numpy() == pytest.approx(glm.bse, rel=1e-3)
+
+
+def test_exact_cmh_fft_shortcut_agrees_with_direct_convolution(sim):
+    from challengelab.stats.cmh import _p_value, _SumOfHypergeometrics, stratified_tables
+
+    big = pd.concat([sim.assign(task=sim.task + 1000 * i) for i in range(30)])
+    noise = np.random.default_rng(0).integers(0, 2, len(big))  # no association: a large p-value
+    data = big.assign(x2_pos=(big.x2 > 0).astype(int), noise=noise)
+    checked = 0
+    for exposure, outcome in (("x3", "winner"), ("x2_pos", "top3"), ("noise", "top3"), ("noise", "winner")):
+        t = stratified_tables(data, exposure, outcome, "task")
+        dist = _SumOfHypergeometrics(t.n1, t.n0, t.k)
+        exact, fast = dist.pmf(0.0, exact=True), dist.pmf(0.0, exact=False)
+        assert np.abs(exact - fast).max() < 1e-13
+        index = int(t.a.sum()) - dist.start
+        p_exact = _p_value(exact, index, "two-sided")
+        if p_exact > 1e-6:  # where the shortcut is used
+            assert _p_value(fast, index, "two-sided") == pytest.approx(p_exact, rel=1e-9)
+            checked += 1
+    assert checked >= 2
