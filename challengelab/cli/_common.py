@@ -64,3 +64,27 @@ def warning_lines(issues) -> list[str]:
             where += f", column {column}"
         lines.append(f"{where}: {reason}" + (f" ({len(rows)} times)" if len(rows) > 1 else ""))
     return lines
+
+
+def print_assessment_issues(exc, path) -> None:
+    """Every located problem of per-case results (an ``AssessmentValidationError``)."""
+    errors.print(f"[bold red]{path}: {len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''}[/bold red]")
+    for issue in exc.issues:
+        errors.print(f"  [red]error[/red] {issue}", soft_wrap=True)
+
+
+def load_assessment_or_exit(path: Path, **arguments):
+    """Load per-case results, or print every located problem and exit with code 1 (never a traceback)."""
+    from challengelab.ranking import AssessmentValidationError, load_assessment
+
+    if not path.exists():
+        errors.print(f"[red]error:[/red] {path}: no such file")
+        raise typer.Exit(1)
+    try:
+        return load_assessment(path, **arguments)
+    except AssessmentValidationError as exc:
+        print_assessment_issues(exc, path)
+        raise typer.Exit(1) from None
+    except (ValueError, OSError) as exc:
+        errors.print(f"[red]error:[/red] {path}: {exc}")
+        raise typer.Exit(1) from None

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import console, errors
+from challengelab.cli._common import console, errors, print_assessment_issues
 
 
 @app.command()
@@ -103,10 +103,7 @@ def rank(
                 raise
             assessment = load_assessment(results, task=None, **arguments)  # a single-task table
     except AssessmentValidationError as exc:
-        errors.print(f"[bold red]{results}: {len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''}"
-                     "[/bold red]")
-        for issue in exc.issues:
-            errors.print(f"  [red]error[/red] {issue}", soft_wrap=True)
+        print_assessment_issues(exc, results)
         raise typer.Exit(1) from None
     except (ValueError, OSError) as exc:
         errors.print(f"[red]error:[/red] {results}: {exc}")

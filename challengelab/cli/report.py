@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import shlex
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Callable, Optional
@@ -10,7 +11,7 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import DATA_HELP, console, errors, load_or_exit
+from challengelab.cli._common import DATA_HELP, console, errors, load_assessment_or_exit, load_or_exit
 
 
 @contextmanager
@@ -51,6 +52,14 @@ def report(
     write_config: Annotated[bool, typer.Option("--write-config", help="Print the default analysis configuration "
                                                "(YAML) and exit.")] = False,
     force: Annotated[bool, typer.Option(help="Replace --out even if it is not an earlier report.")] = False,
+    assessment: Annotated[Optional[Path], typer.Option(
+        "--assessment", help="Per-case results of the survey's tasks (task = task_id, algorithm = team_id; "
+                             ".csv/.xlsx/.parquet): adds the section 'Ranking robustness'.")] = None,
+    robustness_boot: Annotated[int, typer.Option("--robustness-boot", min=10,
+                                                 help="Bootstrap replicates of the ranking.")] = 200,
+    robustness_replicates: Annotated[int, typer.Option(
+        "--robustness-replicates", min=2, help="Replicates the strategy tests are rerun on (about 0.5 s each).")]
+    = 50,
 ) -> None:
     """Write the survey report (summary, methods, strategies, teams, models, published figures, reproducibility).
 
@@ -87,16 +96,22 @@ def report(
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     survey = load_or_exit(data, codebook)
+    results = None if assessment is None else load_assessment_or_exit(assessment)
 
     program = "challengelab report" + ("" if codebook == "2021" else f" --codebook {codebook}")
     command = regenerate_command(None if data is None else str(data), str(out), format_list,
                                  str(out / CONFIG_FILE), config.min_cell, config.seed, program=program)
-    steps = report_steps(config, format_list)
+    if assessment is not None:
+        command += (f" --assessment {shlex.quote(str(assessment))} --robustness-boot {robustness_boot}"
+                    f" --robustness-replicates {robustness_replicates}")
+    steps = report_steps(config, format_list, robustness=assessment is not None)
     try:
         with progress_steps(len(steps)) as step:
             result = write_survey_report(survey, out, config=config, formats=format_list,
                                          data=None if data is None else str(data), force=force, progress=step,
-                                         command=command)
+                                         command=command, assessment=results, assessment_path=assessment,
+                                         robustness_boot=robustness_boot,
+                                         robustness_replicates=robustness_replicates)
     except ValueError as exc:  # a configuration that does not fit the data (unknown item, ...)
         errors.print(f"[red]error:[/red] {exc}")
         errors.print(f"nothing was written to {out}")

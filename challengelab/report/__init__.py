@@ -43,13 +43,15 @@ def effective_config(config=None, *, min_cell: int | None = None, seed: int | No
     return AnalysisConfig.model_validate({**config.model_dump(mode="json"), **update})
 
 
-def report_steps(config, formats: Sequence[str]) -> list[str]:
+def report_steps(config, formats: Sequence[str], *, robustness: bool = False) -> list[str]:
     """Names of the progress steps of :func:`write_survey_report`, in order (for a progress bar's total)."""
     from challengelab.report.build import SECTION_TITLES
     from challengelab.stats.analysis import analysis_steps
 
     formats = parse_formats(list(formats))
     steps = list(analysis_steps(config)) + [t.lower() for t in SECTION_TITLES]
+    if robustness:
+        steps += ["bootstrapping the ranking", "rerunning strategy tests over replicates"]
     if "html" in formats or "pdf" in formats:
         steps.append("writing HTML")
     if "pdf" in formats:
@@ -75,6 +77,10 @@ def write_survey_report(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
     command: str | None = None,
+    assessment=None,
+    assessment_path: str | Path | None = None,
+    robustness_boot: int = 200,
+    robustness_replicates: int = 50,
 ) -> WriteResult:
     """Analyse ``survey`` as ``config`` says and write the report folder ``out``.
 
@@ -90,6 +96,10 @@ def write_survey_report(
     data, data_path : optional
         The DATA argument as given and the file that was read (hashed for the reproducibility section);
         default: the bundled example.
+    assessment : Assessment, DataFrame or path, optional
+        Per-case results of the survey's tasks (``task`` = ``task_id``, ``algorithm`` = ``team_id``): adds the
+        "Ranking robustness" section, with ``robustness_boot`` bootstrap replicates of the ranking and the
+        strategy tests rerun on ``robustness_replicates`` of them. ``assessment_path`` is hashed as an input.
     """
     from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
     from challengelab.report.build import build_survey_report
@@ -108,7 +118,8 @@ def write_survey_report(
     config_yaml = config.to_yaml()
     provenance = Provenance(
         data=data or "(bundled synthetic example)", data_path=str(data_path.resolve()),
-        inputs=input_files(data_path), config_yaml=config_yaml, seed=config.seed, min_cell=config.min_cell,
+        inputs=input_files(data_path) + (input_files(Path(assessment_path)) if assessment_path else []),
+        config_yaml=config_yaml, seed=config.seed, min_cell=config.min_cell,
         formats=formats, out=str(out),
         command=command or regenerate_command(data, str(out), formats, str(out / CONFIG_FILE), config.min_cell,
                                               config.seed),
@@ -116,6 +127,14 @@ def write_survey_report(
     )
     with kaleido_session("md" in formats):  # the PNG browser starts while the analysis runs
         result = run_analysis(survey, config, progress=step)
-        report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step)
+        robustness = None
+        if assessment is not None:
+            from challengelab.report.ranking_robustness import ranking_robustness_section
+
+            robustness = ranking_robustness_section(
+                survey, assessment, n_boot=robustness_boot, n_replicates=robustness_replicates, seed=config.seed,
+                min_cell=config.min_cell, test=config.test, adjust=config.adjust, step=step)
+        report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step,
+                                     robustness=robustness)
         return write_report_files(report, out, formats=formats, provenance=provenance,
                                   extra_files={CONFIG_FILE: config_yaml}, force=force, progress=step)

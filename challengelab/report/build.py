@@ -58,8 +58,12 @@ def _pct(value) -> str:
 
 
 def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int,
-                        step: Callable[[str], None] | None = None) -> Report:
-    """The survey report (sections 1-7 of issue 5) as a :class:`~challengelab.report.document.Report`."""
+                        step: Callable[[str], None] | None = None, robustness: Section | None = None) -> Report:
+    """The survey report (sections 1-7 of issue 5) as a :class:`~challengelab.report.document.Report`.
+
+    ``robustness``, the "Ranking robustness" section (see :mod:`challengelab.report.ranking_robustness`), is
+    placed after the rank-linked models when given.
+    """
     from challengelab.figures import survey as figs
 
     step = step or (lambda _s: None)
@@ -253,7 +257,7 @@ def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int
         title=title,
         subtitle=f"{summary['challenges']} challenges, {summary['tasks']} tasks, {summary['responses']} responses "
                  f"— {summary['source']}",
-        sections=[sections[t] for t in SECTION_TITLES],
+        sections=_ordered(sections, robustness),
         synthetic=survey.is_synthetic,
         generated=provenance.created,
         readme=[("report", title), ("data", provenance.data),
@@ -331,3 +335,10 @@ def _headline(survey, result, profile: pd.DataFrame, labels: dict, min_cell: int
              f"significantly associated with {outcome_text(outcome.outcome, outcome.k, outcome.q)} after "
              f"{ADJUST_SHORT.get(result.config.adjust, result.config.adjust)} adjustment.")
     return text
+
+
+def _ordered(sections: dict[str, Section], robustness: Section | None) -> list[Section]:
+    ordered = [sections[t] for t in SECTION_TITLES]
+    if robustness is not None:
+        ordered.insert(SECTION_TITLES.index("Rank-linked models") + 1, robustness)
+    return ordered
