@@ -58,7 +58,7 @@ def report(
     robustness_boot: Annotated[int, typer.Option("--robustness-boot", min=10,
                                                  help="Bootstrap replicates of the ranking.")] = 200,
     robustness_replicates: Annotated[int, typer.Option(
-        "--robustness-replicates", min=2, help="Replicates the strategy tests are rerun on (about 0.5 s each).")]
+        "--robustness-replicates", min=2, help="Replicates the strategy tests are rerun on (about 0.25 s each on the bundled data).")]
     = 50,
 ) -> None:
     """Write the survey report (summary, methods, strategies, teams, models, published figures, reproducibility).

@@ -9,7 +9,7 @@ Caching
     Like :mod:`challengelab.dashboard.state`: every call is keyed by the survey key (source + filters), the
     assessment id and the arguments; the objects themselves are unhashed ``_`` arguments. The link (ranking and
     bootstrap) is a shared read-only object (``st.cache_resource``); the strategy tests over replicates, the
-    expensive step (about 0.5 s per replicate), are cached with ``st.cache_data``.
+    expensive step (about 0.25 s per replicate on the bundled data), are cached with ``st.cache_data``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from challengelab.report.ranking_robustness import (
 #: Session key of an uploaded per-case table: dict(name=..., id=..., assessment=...).
 ASSESSMENT_KEY = "rr_assessment_upload"
 #: Seconds per replicate of the strategy tests, for the estimate shown while they run.
-SECONDS_PER_REPLICATE = 0.5
+SECONDS_PER_REPLICATE = 0.25
 
 METHODS = {"aggregate_then_rank": "Aggregate, then rank", "rank_then_aggregate": "Rank per case, then aggregate",
            "test_then_rank": "Test, then rank (paired Wilcoxon)"}

@@ -123,7 +123,7 @@ class RankingLink:
         replicate's ranks (``winner`` = rank 1) and :func:`challengelab.stats.strategy_tests` runs with the
         given ``items``, ``outcome``, ``test`` and ``adjust``. Identical outcome configurations are computed
         once. The baseline rows use the survey's own ranks and the full-data computed ranks of the same teams.
-        Cost: one ``strategy_tests`` call per replicate (about 0.5 s with the 16 strategy items of the bundled
+        Cost: one ``strategy_tests`` call per replicate (about 0.25 s with the 16 strategy items of the bundled
         example), hence the default of 100 replicates; a progress bar shows on a terminal.
 
         Returns

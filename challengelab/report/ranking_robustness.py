@@ -194,7 +194,7 @@ def ranking_robustness_section(survey, assessment, spec=None, *, n_boot: int = 2
     spec : RankingSpec, optional
         The ranking (default: mean-then-rank).
     n_boot, n_replicates, seed
-        Bootstrap replicates of the ranking, how many of them the strategy tests are rerun on (about 0.5 s
+        Bootstrap replicates of the ranking, how many of them the strategy tests are rerun on (about 0.25 s
         each), and the seed.
     min_cell : int
         Strategy rows resting on fewer winners or other teams are suppressed.
