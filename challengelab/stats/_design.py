@@ -96,6 +96,17 @@ def constant_columns(design: Design, groups: np.ndarray | None = None) -> list[s
     return [name for name, v in zip(design.names, varies, strict=True) if not v and name != INTERCEPT]
 
 
+def stratified_terms(design: Design, x: np.ndarray, codes: np.ndarray, strata: str,
+                     warnings: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Columns of ``x`` that vary within some stratum, and their names; the others are named in ``warnings``."""
+    constant = constant_columns(design.__class__(x, design.names), codes)
+    usable = [j for j, name in enumerate(design.names) if name not in constant]
+    if constant:
+        warnings.append(f"{format_terms(constant)} do(es) not vary within any {strata}; the effect is not "
+                        "identifiable in a stratified model and was left out (NaN).")
+    return x[:, usable], [design.names[j] for j in usable]
+
+
 def newton(
     fun: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]],
     beta0: np.ndarray,

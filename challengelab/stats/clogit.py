@@ -12,10 +12,10 @@ from challengelab.stats._design import (
     binary_vector,
     check_columns,
     complete_cases,
-    constant_columns,
     design_matrix,
     format_terms,
     newton,
+    stratified_terms,
 )
 from challengelab.stats._result import ModelResult, safe_inverse, wald_table
 from challengelab.stats._strata import Packed, pack
@@ -92,13 +92,7 @@ def conditional_logit(
     if n_dropped_strata:
         warnings.append(f"{n_dropped_strata} stratum/strata of {strata} where every row or no row had {outcome} "
                         "carry no information and were dropped.")
-    constant = constant_columns(design.__class__(x, design.names), codes)
-    usable = [j for j, name in enumerate(design.names) if name not in constant]
-    if constant:
-        warnings.append(f"{format_terms(constant)} do(es) not vary within any {strata}; the effect is not "
-                        "identifiable in a stratified model and was left out (NaN).")
-    xu = x[:, usable]
-    names = [design.names[j] for j in usable]
+    xu, names = stratified_terms(design, x, codes, strata, warnings)
 
     fun = _loglik_function(xu, y, codes)
     beta, ll, grad, hess, converged, _ = newton(fun, np.zeros(len(names)))

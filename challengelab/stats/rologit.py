@@ -12,13 +12,18 @@ from challengelab.stats._design import (
     as_list,
     check_columns,
     complete_cases,
-    constant_columns,
     design_matrix,
     format_terms,
     newton,
+    stratified_terms,
 )
 from challengelab.stats._result import ModelResult, safe_inverse, wald_table
-from challengelab.stats.separation import mark_separated, ranking_constraints, separated_terms, separation_warning
+from challengelab.stats.separation import (
+    mark_separated,
+    ranking_constraints,
+    separated_terms,
+    separation_warning,
+)
 
 
 def rank_ordered_logit(
@@ -89,13 +94,7 @@ def rank_ordered_logit(
     if n_single:
         warnings.append(f"{n_single} stratum/strata of {strata} with a single row carry no information and "
                         "were dropped.")
-    constant = constant_columns(design.__class__(x, design.names), codes)
-    usable = [j for j, name in enumerate(design.names) if name not in constant]
-    if constant:
-        warnings.append(f"{format_terms(constant)} do(es) not vary within any {strata}; the effect is not "
-                        "identifiable in a stratified model and was left out (NaN).")
-    xu = x[:, usable]
-    names = [design.names[j] for j in usable]
+    xu, names = stratified_terms(design, x, codes, strata, warnings)
 
     fun = _partial_likelihood(xu, times, codes, ties)
     beta, ll, grad, hess, converged, _ = newton(fun, np.zeros(len(names)))
