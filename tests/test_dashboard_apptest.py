@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
-import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
-import challengelab  # noqa: E402
-from challengelab.dashboard import state  # noqa: E402
+import challengelab
+from challengelab.dashboard import state
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"

@@ -56,7 +56,7 @@ def sidebar() -> None:
         else:
             st.caption(choices[next(iter(choices))])
         source = state.current_source()
-        options = state.filter_options(source.survey)
+        options = state.filter_options(source)
         st.markdown("### Filters")
         for column, label in state.FILTERS.items():
             key = state.filter_key(column)

@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import challengelab
@@ -52,8 +53,14 @@ def _bundled() -> challengelab.Survey:
 
 
 @st.cache_resource(show_spinner="Loading the survey ...", max_entries=8)
-def _from_path(path: str, mtime: float) -> challengelab.Survey:  # mtime: reload when the file changes
-    return challengelab.load_survey(path)
+def _from_path(path: str, mtime: float) -> tuple[challengelab.Survey | None, list]:
+    """``(survey, [])`` or ``(None, issues)``; failures are cached too (mtime: reload when the file changes)."""
+    try:
+        return challengelab.load_survey(path), []
+    except challengelab.SurveyValidationError as exc:
+        return None, list(exc.issues)
+    except challengelab.CodebookError as exc:
+        return None, [challengelab.ValidationIssue(str(exc), file=Path(path).name)]
 
 
 def cli_path() -> Path | None:
@@ -124,21 +131,28 @@ def current_source() -> Source:
         path = cli_path()
         try:
             mtime = path.stat().st_mtime
-            return Source(f"path:{path}:{mtime}", path.name, _from_path(str(path), mtime))
-        except challengelab.SurveyValidationError as exc:
-            st.session_state["_load_error"] = (str(path), exc.issues)
-        except (OSError, challengelab.CodebookError) as exc:
+        except OSError as exc:
             st.session_state["_load_error"] = (str(path), [challengelab.ValidationIssue(str(exc), file=path.name)])
+        else:
+            survey, issues = _from_path(str(path), mtime)
+            if survey is not None:
+                return Source(f"path:{path}:{mtime}", path.name, survey)
+            st.session_state["_load_error"] = (str(path), issues)
     return Source("bundled", "bundled example", _bundled())
 
 
 # --- filters ---------------------------------------------------------------------------------------------------
 
 
-def filter_options(survey: challengelab.Survey) -> dict[str, list]:
+def filter_options(source: Source) -> dict[str, list]:
     """The values each sidebar filter offers (from the unfiltered survey)."""
-    frame = survey.tasks.merge(survey.challenges[["challenge_id", "conference", "year"]], on="challenge_id",
-                               how="left")
+    return _filter_options(source.id, source.survey)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _filter_options(key: str, _survey: challengelab.Survey) -> dict[str, list]:
+    frame = _survey.tasks.merge(_survey.challenges[["challenge_id", "conference", "year"]], on="challenge_id",
+                                how="left")
     out = {}
     for column in FILTERS:
         values = frame[column].dropna().astype(object).unique().tolist()
@@ -274,6 +288,17 @@ def regression(key: str, predictors: tuple[str, ...], outcome: str, model: str, 
     if outcome == "top_fraction":
         options["q"] = q
     return rank_regression(_survey, list(predictors), outcome=outcome, model=model, **options)
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _figure(key: str, _build: Callable[[], go.Figure]) -> go.Figure:
+    return _build()
+
+
+def figure(ctx: Context, name: str, build: Callable[[], go.Figure], *options: Hashable) -> go.Figure:
+    """A built plotly figure, cached (shared, not copied) per data source, filters, min cell, ``name`` and
+    ``options``: together they must identify every input of ``build``. Saves rebuilding figures on reruns."""
+    return _figure(f"{ctx.key}|{ctx.min_cell}|{name}|{options!r}", build)
 
 
 def template_bytes() -> bytes:

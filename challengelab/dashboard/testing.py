@@ -105,6 +105,17 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+def wait_settled(page, quiet: float = 0.3, timeout: float = 120.0) -> None:
+    """Wait until the app has been idle (no script run) for ``quiet`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page.wait_for_selector(IDLE, timeout=timeout * 1000)
+        time.sleep(quiet)
+        if page.locator(IDLE).count():
+            return
+    raise TimeoutError("the app did not settle")
+
+
 def wait_charts(page, count: int = 1, timeout: float = 60_000) -> None:
     """Wait until at least ``count`` plotly charts are drawn."""
     page.wait_for_function(f"document.querySelectorAll('{CHART}').length >= {count}", timeout=timeout)
@@ -129,6 +140,7 @@ def timed_rerun(page, action, timeout: float = 120_000) -> float:
 
     A MutationObserver watches the app's script state, so a fast rerun is not missed.
     """
+    wait_settled(page)
     page.evaluate(_ARM)
     start = time.perf_counter()
     action()

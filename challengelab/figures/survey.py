@@ -600,8 +600,20 @@ def task_strategy_figure(table: pd.DataFrame, *, labels: dict[str, str] | None =
 
 
 __all__ = [
-    "coverage_table", "coverage_figure", "leaderboard_sizes_figure", "published_table", "published_figure",
-    "strategy_share_figure", "forest_table", "forest_figure", "level_share_figure", "numeric_summary_figure",
-    "organizer_table", "organizer_figure", "task_leaderboard_table", "task_strategy_figure", "figure_caption",
+    "coverage_figure",
+    "coverage_table",
+    "figure_caption",
+    "forest_figure",
+    "forest_table",
     "group_label",
+    "leaderboard_sizes_figure",
+    "level_share_figure",
+    "numeric_summary_figure",
+    "organizer_figure",
+    "organizer_table",
+    "published_figure",
+    "published_table",
+    "strategy_share_figure",
+    "task_leaderboard_table",
+    "task_strategy_figure",
 ]

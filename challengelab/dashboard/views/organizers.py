@@ -26,7 +26,10 @@ def render() -> None:
     for item in items:
         label = ctx.labels.get(item, item)
         table = state.organizers(ctx.key, item, by, ctx.min_cell, ctx.data)
-        ui.figure(figs.organizer_figure(table, title=label, by_label=BY[by]), table,
+        ui.figure(state.figure(ctx, f"organizers_{item}",
+                               lambda table=table, label=label: figs.organizer_figure(table, title=label,
+                                                                                       by_label=BY[by]), by),
+                  table,
                   name=f"organizers_{item}_by_{by}", key=f"organizers_{item}")
         ui.suppression_note(table.drop_duplicates("group"), ctx, "groups")
 

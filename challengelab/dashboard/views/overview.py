@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from challengelab.dashboard import state, ui
@@ -10,7 +12,7 @@ from challengelab.figures import survey as figs
 
 def _text(value) -> str:
     """Published and observed values mix numbers and words: show both as text."""
-    if value is None or value != value:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, float):
         return f"{value:.1f}"
@@ -31,15 +33,16 @@ def render() -> None:
     columns[3].metric("Winners answered", summary["tasks_with_responding_winner"],
                       help="Tasks whose rank-1 team answered the survey.")
     rate = summary["median_response_rate"]
-    columns[4].metric("Median response rate", "–" if rate != rate else f"{rate:.0%}",
+    columns[4].metric("Median response rate", "–" if math.isnan(rate) else f"{rate:.0%}",
                       help="Per task: responses / teams on the leaderboard.")
 
     coverage = state.coverage(ctx.key, ctx.data)
     left, right = st.columns(2)
     with left:
-        ui.figure(figs.coverage_figure(coverage), coverage, name="response_coverage_per_task")
+        ui.figure(state.figure(ctx, "coverage", lambda: figs.coverage_figure(coverage)), coverage,
+                  name="response_coverage_per_task")
     with right:
-        ui.figure(figs.leaderboard_sizes_figure(coverage), coverage[["task_id", "challenge_id", "task_category",
+        ui.figure(state.figure(ctx, "sizes", lambda: figs.leaderboard_sizes_figure(coverage)), coverage[["task_id", "challenge_id", "task_category",
                                                                       "modality", "n_teams"]],
                   name="leaderboard_sizes")
 
@@ -47,7 +50,8 @@ def render() -> None:
     published = ui.guarded("the comparison with the published figures",
                            lambda: state.published(ctx.key, ctx.min_cell, ctx.data))
     if published is not None:
-        ui.figure(figs.published_figure(published), published, name="published_vs_dataset")
+        ui.figure(state.figure(ctx, "published", lambda: figs.published_figure(published)), published,
+                  name="published_vs_dataset")
         ui.suppression_note(published, ctx, "quantities")
         with st.expander("All published quantities (including non-percent ones) as a table"):
             shown = published[["quantity", "population", "unit", "published", "observed", "n", "note", "source"]]

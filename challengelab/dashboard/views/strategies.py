@@ -28,7 +28,8 @@ def render() -> None:
                                                                       ctx.data))
     if profile is not None:
         shares = profile[profile["group"].isin(["winners", "others"])].reset_index(drop=True)
-        ui.figure(figs.strategy_share_figure(shares, labels=labels), shares, name="strategy_shares")
+        ui.figure(state.figure(ctx, "strategy_shares", lambda: figs.strategy_share_figure(shares, labels=labels)),
+                  shares, name="strategy_shares")
         ui.suppression_note(shares, ctx)
 
     st.subheader("Does the strategy go with winning?")
@@ -43,11 +44,11 @@ def render() -> None:
     shown = table.assign(label=table["item"].map(lambda name: labels.get(name, name)))
     shown = shown.sort_values("odds_ratio", ascending=False, na_position="last", kind="stable")
     forest = shown.assign(p_value=shown["p_adjusted"])
-    ui.figure(figs.forest_figure(
+    ui.figure(state.figure(ctx, "strategy_forest", lambda: figs.forest_figure(
         forest, title="Odds of winning with vs. without each strategy",
         caption=("Odds ratio of winning for teams that used the strategy vs. teams that did not, with 95 % "
                  f"confidence intervals ({TESTS[test].lower()}); hover for the adjusted p-value. Arrows mark "
-                 "intervals without an end (for example when every winner used the strategy).")),
+                 "intervals without an end (for example when every winner used the strategy).")), test, adjust),
         shown, name=f"strategy_tests_{test}")
     st.markdown("**All tests** — click a column header to sort.")
     st.dataframe(

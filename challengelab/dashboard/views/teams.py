@@ -36,12 +36,13 @@ def render() -> None:
         for i, item in enumerate(categorical):
             part = profile[profile["item"] == item].reset_index(drop=True)
             with columns[i % len(columns)]:
-                ui.figure(figs.level_share_figure(part, title=labels.get(item, item),
-                                                  levels=survey.codebook[item].levels),
-                          part, name=f"profile_{item}")
+                build = lambda part=part, item=item: figs.level_share_figure(
+                    part, title=labels.get(item, item), levels=survey.codebook[item].levels)
+                ui.figure(state.figure(ctx, f"profile_{item}", build), part, name=f"profile_{item}")
     if numeric:
         part = profile[profile["item"].isin(numeric)].reset_index(drop=True)
-        ui.figure(figs.numeric_summary_figure(part, labels=labels), part, name="profile_numeric")
+        ui.figure(state.figure(ctx, "profile_numeric", lambda: figs.numeric_summary_figure(part, labels=labels)),
+                  part, name="profile_numeric")
     if binary or multi:
         part = profile[profile["item"].isin(binary + multi)].reset_index(drop=True)
         part = part.assign(item=[f"{item}__{level}" if item in multi else item
@@ -49,14 +50,12 @@ def render() -> None:
                            level="yes")
         multi_labels = {f"{item}__{level}": f"{labels.get(item, item).split('(')[0].strip()}: {level}"
                         for item in multi for level in (survey.codebook[item].levels or ())}
-        ui.figure(figs.strategy_share_figure(part, labels={**labels, **multi_labels},
-                                             title="Environment and incentives: winners vs. other teams",
-                                             x_title="Share of teams",
-                                             caption="Share of winners and of other teams answering yes / "
-                                                     "selecting each incentive, with 95 % confidence intervals "
-                                                     "(Wilson); n = teams that answered. Rows with too few "
-                                                     "respondents are suppressed."),
-                  part, name="profile_environment")
+        caption = ("Share of winners and of other teams answering yes / selecting each incentive, with 95 % "
+                   "confidence intervals (Wilson); n = teams that answered. Rows with too few respondents are "
+                   "suppressed.")
+        ui.figure(state.figure(ctx, "profile_environment", lambda: figs.strategy_share_figure(
+            part, labels={**labels, **multi_labels}, title="Environment and incentives: winners vs. other teams",
+            x_title="Share of teams", caption=caption)), part, name="profile_environment")
     ui.suppression_note(profile, ctx)
 
 
