@@ -30,7 +30,7 @@ if _REASON:
 PAGES = {"": ("What do winning teams do?", 3), "strategies": ("Winning strategies", 2),
          "teams": ("Teams and leads", 4), "models": ("Rank-linked models", 1),
          "organizers": ("Organizers' view", 2), "explorer": ("Challenge explorer", 1),
-         "your-data": ("Your data", 0)}
+         "your-data": ("Your data", 0), "ranking-robustness": ("Ranking robustness", 1)}
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,7 @@ from challengelab.dashboard import state
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
-#: Navigation: section -> [(file, title, icon, url path)]. A "Rankings" section (ranking robustness) goes
-#: between "Survey" and "Data" when that page exists.
+#: Navigation: section -> [(file in views/, title, icon, url path)]; empty sections are left out.
 PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "Survey": [
         ("overview.py", "Overview", ":material/dashboard:", "overview"),
@@ -25,7 +24,9 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
         ("organizers.py", "Organizers' view", ":material/assignment_turned_in:", "organizers"),
         ("explorer.py", "Challenge explorer", ":material/travel_explore:", "explorer"),
     ],
-    "Rankings": [],
+    "Rankings": [
+        ("ranking_robustness.py", "Ranking robustness", ":material/stacked_line_chart:", "ranking-robustness"),
+    ],
     "Data": [
         ("your_data.py", "Your data", ":material/upload_file:", "your-data"),
     ],
@@ -49,7 +50,7 @@ def sidebar() -> None:
     if st.session_state.get(state.SOURCE_KEY) not in choices:
         st.session_state[state.SOURCE_KEY] = next(iter(choices))
     with st.sidebar:
-        st.markdown("### Data")
+        st.markdown("### Dataset")
         if len(choices) > 1:
             st.radio("Survey shown", list(choices), format_func=choices.get, key=state.SOURCE_KEY,
                      on_change=_on_source_change, label_visibility="collapsed")

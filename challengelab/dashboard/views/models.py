@@ -79,7 +79,7 @@ def render() -> None:
     odds_word = "Odds ratio" if result.model != "rank_ordered_logit" else "Odds ratio of a better rank"
     ui.figure(figs.forest_figure(
         table, title="Estimated effects", x_title=f"{odds_word} (log scale)",
-        caption=(f"exp(coefficient) with 95 % confidence intervals from the {MODELS.get(result.model, result.model)}"
+        caption=(f"exp(coefficient) with 95 % confidence intervals from the {MODELS.get(result.model, result.model).lower()}"
                  "; values right of 1 go with a better outcome (winning / top rank / better rank). Arrows mark "
                  "intervals without an end; 'not estimable' marks diverged estimates.")),
         table, name=f"model_{outcome}_{result.model}")
