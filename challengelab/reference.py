@@ -70,8 +70,7 @@ def _median(item: str, *, winners: bool | None):
 
 
 def _response_rate(survey) -> tuple[float, int]:
-    per_task = survey.responses.groupby("task_id").size()
-    rate = (per_task / survey.tasks.set_index("task_id")["n_teams"]).fillna(0)
+    rate = survey.coverage()["response_rate"].dropna()
     return 100 * float(rate.median()), len(rate)
 
 

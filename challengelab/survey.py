@@ -131,11 +131,24 @@ class Survey:
             codebook=self.codebook, metadata=self.metadata, source=self.source, warnings=self.warnings,
         )
 
+    def coverage(self) -> pd.DataFrame:
+        """One row per task: leaderboard size, responses, response rate and whether the winner answered.
+
+        Columns ``task_id, challenge_id, task_category, modality, n_teams, responses, response_rate,
+        winner_responded``.
+        """
+        tasks = self.tasks[["task_id", "challenge_id", "task_category", "modality", "n_teams"]].copy()
+        per_task = self.responses.groupby("task_id", observed=True).size()
+        tasks["responses"] = tasks["task_id"].map(per_task).fillna(0).astype(int)
+        tasks["response_rate"] = tasks["responses"] / tasks["n_teams"].to_numpy(dtype=float, na_value=np.nan)
+        tasks["winner_responded"] = tasks["task_id"].isin(
+            self.responses.loc[self.responses["winner"], "task_id"].unique()).astype(bool)
+        return tasks.reset_index(drop=True)
+
     def summary(self) -> dict[str, object]:
         """Counts a person wants first: challenges, tasks, responses, winners, coverage."""
         responses = self.responses
-        per_task = responses.groupby("task_id", observed=True).size()
-        coverage = (per_task / self.tasks.set_index("task_id")["n_teams"]).dropna()
+        coverage = self.coverage()["response_rate"].dropna()
         return {
             "source": self.source,
             "synthetic": self.is_synthetic,

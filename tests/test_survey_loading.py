@@ -277,3 +277,23 @@ def test_filter_restricts_every_table():
     assert len(survey.filter(conference=[])) if False else len(survey.filter(conference=[]).tasks) == 80
     with pytest.raises(ValueError, match="cannot filter by colour"):
         survey.filter(colour="red")
+
+
+def test_coverage_counts_responses_per_task_including_silent_tasks(small_workbook):
+    wb = load_workbook(small_workbook)
+    ws = wb["responses"]
+    header = [c.value for c in ws[1]]
+    first_task = ws.cell(row=2, column=header.index("task_id") + 1).value
+    for row in range(ws.max_row, 1, -1):  # remove every response of the first task
+        if ws.cell(row=row, column=header.index("task_id") + 1).value == first_task:
+            ws.delete_rows(row)
+    wb.save(small_workbook)
+    survey = load_survey(small_workbook)
+    coverage = survey.coverage().set_index("task_id")
+    assert coverage.loc[first_task, "responses"] == 0 and coverage.loc[first_task, "response_rate"] == 0
+    assert not coverage.loc[first_task, "winner_responded"]
+    counts = survey.responses.groupby("task_id").size()
+    for task_id, n in counts.items():
+        assert coverage.loc[task_id, "responses"] == n
+        assert coverage.loc[task_id, "response_rate"] == pytest.approx(n / coverage.loc[task_id, "n_teams"])
+    assert survey.summary()["median_response_rate"] == pytest.approx(coverage["response_rate"].median())

@@ -128,17 +128,10 @@ def _row_height(n: int, per_row: int = 28, minimum: int = 280, extra: int = 130)
 def coverage_table(survey) -> pd.DataFrame:
     """One row per task: leaderboard size, responses, response rate and whether the winner answered.
 
-    Columns ``task_id, challenge_id, task_category, modality, n_teams, responses, response_rate,
-    winner_responded``. (Counts of answered questionnaires per task, not answers: nothing to suppress.)
+    :meth:`challengelab.Survey.coverage` as plain columns for plotting and CSV. (Counts of answered
+    questionnaires per task, not answers: nothing to suppress.)
     """
-    tasks = survey.tasks[["task_id", "challenge_id", "task_category", "modality", "n_teams"]].copy()
-    responses = survey.responses
-    per_task = responses.groupby("task_id", observed=True).size()
-    winners = set(responses.loc[responses["winner"].astype(bool), "task_id"])
-    tasks["responses"] = tasks["task_id"].map(per_task).fillna(0).astype(int)
-    tasks["response_rate"] = tasks["responses"] / _num(tasks["n_teams"])
-    tasks["winner_responded"] = tasks["task_id"].isin(winners)
-    return _plain(tasks).reset_index(drop=True)
+    return _plain(survey.coverage())
 
 
 def coverage_figure(table: pd.DataFrame) -> go.Figure:
