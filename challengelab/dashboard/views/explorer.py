@@ -16,9 +16,9 @@ def render() -> None:
     ui.require_tasks(ctx)
     tasks = ctx.data.tasks.merge(ctx.data.challenges[["challenge_id", "name", "conference", "year"]],
                                  on="challenge_id", how="left", suffixes=("", "_challenge"))
-    per_task = ctx.data.responses.groupby("task_id", observed=True).size()
+    coverage = ctx.data.coverage().set_index("task_id")
     labels = {row.task_id: f"{row.task_id} — {row.name_challenge}: {row.name} ({row.task_category}, "
-                           f"{row.modality}; {int(per_task.get(row.task_id, 0))} responses)"
+                           f"{row.modality}; {coverage.at[row.task_id, 'responses']} responses)"
               for row in tasks.itertuples()}
     task_id = st.selectbox("Task", list(labels), format_func=labels.get, key="explorer_task")
     if task_id is None:
@@ -26,9 +26,8 @@ def render() -> None:
     task = tasks.set_index("task_id").loc[task_id]
     columns = st.columns(3)
     columns[0].metric("Teams on the leaderboard", int(task["n_teams"]))
-    columns[1].metric("Responses", int(per_task.get(task_id, 0)))
-    columns[2].metric("Winner answered", "yes" if task_id in set(
-        ctx.data.responses.loc[ctx.data.responses["winner"].astype(bool), "task_id"]) else "no")
+    columns[1].metric("Responses", int(coverage.at[task_id, "responses"]))
+    columns[2].metric("Winner answered", "yes" if coverage.at[task_id, "winner_responded"] else "no")
     st.markdown(f"**{task['name_challenge']}** · {task['conference']} {task['year']} · task category "
                 f"*{task['task_category']}* · modality *{task['modality']}*")
     table = state.leaderboard(ctx.key, task_id, ctx.data)
