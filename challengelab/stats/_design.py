@@ -161,3 +161,12 @@ def format_terms(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def missing_rows_warning(n_missing: int, columns: Sequence[str]) -> list[str]:
+    """The warning (as a 0- or 1-element list) that ``n_missing`` incomplete rows were left out of a fit."""
+    if not n_missing:
+        return []
+    names = list(dict.fromkeys(columns))
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return [f"{n_missing} row(s) with a missing value in {listed} were dropped."]

@@ -14,6 +14,7 @@ from challengelab.stats._design import (
     complete_cases,
     design_matrix,
     format_terms,
+    missing_rows_warning,
     newton,
     stratified_terms,
 )
@@ -85,10 +86,7 @@ def conditional_logit(
     n_dropped_strata = int((~informative).sum())
     x, y, codes = design.matrix[keep], y[keep], pd.factorize(codes_all[keep])[0]
 
-    warnings: list[str] = []
-    if n_missing:
-        warnings.append(f"{n_missing} row(s) with a missing value in {outcome}, {format_terms(predictors)} or "
-                        f"{strata} were dropped.")
+    warnings = missing_rows_warning(n_missing, [outcome, *predictors, strata])
     if n_dropped_strata:
         warnings.append(f"{n_dropped_strata} stratum/strata of {strata} where every row or no row had {outcome} "
                         "carry no information and were dropped.")

@@ -17,6 +17,7 @@ from challengelab.stats._design import (
     complete_cases,
     design_matrix,
     format_terms,
+    missing_rows_warning,
 )
 from challengelab.stats._result import ModelResult, safe_inverse
 from challengelab.stats.separation import logistic_constraints, separated_terms
@@ -90,10 +91,7 @@ def firth_logit(
     table = pd.DataFrame(rows, index=pd.Index(names, name="term"))
     chi2 = table.pop("chi2")
 
-    warnings: list[str] = []
-    if n_missing:
-        warnings.append(f"{n_missing} row(s) with a missing value in {outcome} or {format_terms(predictors)} were "
-                        "dropped.")
+    warnings = missing_rows_warning(n_missing, [outcome, *predictors])
     separated = [t for t in separated_terms(logistic_constraints(x, y), names) if t != INTERCEPT]
     if separated:
         warnings.append(

@@ -16,6 +16,7 @@ from challengelab.stats._design import (
     complete_cases,
     design_matrix,
     format_terms,
+    missing_rows_warning,
 )
 from challengelab.stats._result import ModelResult, safe_inverse, wald_table
 
@@ -133,9 +134,7 @@ def mixed_logit(
     loglik = -model.deviance(theta) / 2
     table = wald_table(names, beta, cov, ci_level)
 
-    warnings: list[str] = []
-    if n_missing:
-        warnings.append(f"{n_missing} row(s) with a missing value in {format_terms(columns)} were dropped.")
+    warnings = missing_rows_warning(n_missing, columns)
     if singular:
         warnings.append(f"Singular fit: the random-intercept SD for {group} is estimated as (almost) zero, so the "
                         "model reduces to ordinary logistic regression; there is no detectable variation between "

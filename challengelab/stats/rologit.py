@@ -14,6 +14,7 @@ from challengelab.stats._design import (
     complete_cases,
     design_matrix,
     format_terms,
+    missing_rows_warning,
     newton,
     stratified_terms,
 )
@@ -87,10 +88,7 @@ def rank_ordered_logit(
         raise ValueError(f"every stratum of {strata!r} has a single row; there is nothing to rank")
     x, times, codes = design.matrix[keep], times[keep], pd.factorize(codes[keep])[0]
 
-    warnings: list[str] = []
-    if n_missing:
-        warnings.append(f"{n_missing} row(s) with a missing value in {rank}, {format_terms(predictors)} or "
-                        f"{strata} were dropped.")
+    warnings = missing_rows_warning(n_missing, [rank, *predictors, strata])
     if n_single:
         warnings.append(f"{n_single} stratum/strata of {strata} with a single row carry no information and "
                         "were dropped.")
