@@ -10,12 +10,13 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from challengelab import Survey, load_survey
 from challengelab.simulate import SimulationSettings, simulate_tables
 from challengelab.writers import write_survey_workbook
+
+from _timing import best_of  # noqa: E402 - benchmarks/ is on sys.path when run as a script
 
 TARGET_SECONDS_100K = 2.0
 
@@ -26,13 +27,6 @@ def _settings(scale: float) -> SimulationSettings:
                               n_winning_respondents=round(38 * scale))
 
 
-def _best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> int:
@@ -40,13 +34,13 @@ def main() -> int:
     for label, scale, repeat in (("1x", 1, 5), ("10x", 10, 3), ("100x", 100, 1), ("100k responses", 163, 1)):
         tables = simulate_tables(1, _settings(scale))
         n = len(tables["responses"])
-        seconds = _best_of(lambda: Survey.from_frames(**tables), repeat)
+        seconds = best_of(lambda: Survey.from_frames(**tables), repeat)
         rows.append((label, n, seconds))
         print(f"validate {label:>15}: {n:>7} responses  {seconds:6.3f} s  ({n / seconds:,.0f} responses/s)")
     with tempfile.TemporaryDirectory() as tmp:
         for label, scale in (("1x", 1), ("10x", 10)):
             path = write_survey_workbook(Path(tmp) / f"{label}.xlsx", simulate_tables(1, _settings(scale)))
-            seconds = _best_of(lambda: load_survey(path), 3 if scale == 1 else 1)
+            seconds = best_of(lambda: load_survey(path), 3 if scale == 1 else 1)
             print(f"read+validate .xlsx {label:>4}: {seconds:6.3f} s")
     label, n, seconds = rows[-1]
     ratio = seconds / TARGET_SECONDS_100K * (100_000 / n)
