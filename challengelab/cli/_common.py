@@ -88,3 +88,14 @@ def load_assessment_or_exit(path: Path, **arguments):
     except (ValueError, OSError) as exc:
         errors.print(f"[red]error:[/red] {path}: {exc}")
         raise typer.Exit(1) from None
+
+
+def check_destination_or_exit(out: Path, *, force: bool) -> None:
+    """Refuse (exit 1) an --out folder that holds something other than an earlier report, unless forced."""
+    from challengelab.report.atomic import OutputExistsError, check_destination
+
+    try:
+        check_destination(out, force=force)
+    except OutputExistsError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import console, errors, print_assessment_issues
+from challengelab.cli._common import check_destination_or_exit, console, errors, print_assessment_issues
 
 
 @app.command()
@@ -49,7 +49,6 @@ def rank(
 
     from challengelab.cli.report import progress_steps
     from challengelab.ranking import AssessmentValidationError, RankingSpec, load_assessment
-    from challengelab.report.atomic import OutputExistsError, check_destination
     from challengelab.report.output import parse_formats, write_report_files
     from challengelab.report.ranking import CONSENSUS_METHODS, build_ranking_report, run_ranking
     from challengelab.report.reproducibility import Provenance, input_files
@@ -82,11 +81,7 @@ def rank(
             where = ".".join(str(p) for p in problem["loc"]) or "option"
             errors.print(f"[red]error:[/red] --{where.replace('_', '-')}: {problem['msg']}")
         raise typer.Exit(2) from None
-    try:
-        check_destination(out, force=force)
-    except OutputExistsError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    check_destination_or_exit(out, force=force)
     if not results.exists():
         errors.print(f"[red]error:[/red] {results}: no such file")
         raise typer.Exit(1)

@@ -11,7 +11,14 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import DATA_HELP, console, errors, load_assessment_or_exit, load_or_exit
+from challengelab.cli._common import (
+    DATA_HELP,
+    check_destination_or_exit,
+    console,
+    errors,
+    load_assessment_or_exit,
+    load_or_exit,
+)
 
 
 @contextmanager
@@ -66,7 +73,6 @@ def report(
     Outputs appear in --out only when every format is complete; bad data gives located messages and exit code 1.
     """
     from challengelab.report import CONFIG_FILE, effective_config, parse_formats, report_steps, write_survey_report
-    from challengelab.report.atomic import OutputExistsError, check_destination
     from challengelab.report.reproducibility import regenerate_command
     from challengelab.stats.config import AnalysisConfig, ConfigError
 
@@ -90,11 +96,7 @@ def report(
     except ValueError as exc:  # pydantic validation of --min-cell / --seed
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    try:
-        check_destination(out, force=force)
-    except OutputExistsError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    check_destination_or_exit(out, force=force)
     survey = load_or_exit(data, codebook)
     results = None if assessment is None else load_assessment_or_exit(assessment)
 
