@@ -28,8 +28,8 @@ from challengelab.dashboard.testing import (
 
 
 def make_100x(folder: Path, xlsx: bool) -> Path:
-    from challengelab.simulate import SimulationSettings, simulate_tables, simulation_metadata
-    from challengelab.writers import write_survey_folder, write_survey_workbook
+    from challengelab.synthetic.survey import SimulationSettings, simulate_tables, simulation_metadata
+    from challengelab.survey.write import write_survey_folder, write_survey_workbook
 
     settings = SimulationSettings(n_tasks=8000, n_challenges=3500, n_winning_respondents=3800)
     tables = simulate_tables(2021, settings)

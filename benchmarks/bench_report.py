@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_report.py [--scale 100] [--formats all] [--skip-l
 
 Target (issue 5): under 15 s for the bundled data, PDF included. Prints the wall-clock time of every step
 (analysis, sections, each format) so that a slow step is easy to find, and the load time of the data. The 100x
-data is simulated (``challengelab.simulate``: 100x the tasks and challenges of the 2021 round), written to a
+data is simulated (``challengelab.synthetic.survey``: 100x the tasks and challenges of the 2021 round), written to a
 workbook and read back, like a user's file.
 """
 
@@ -81,8 +81,8 @@ def main() -> None:
               f"load average {os.getloadavg()[0]:.1f})")
         if args.skip_large:
             return
-        from challengelab.simulate import SimulationSettings, simulate_tables, simulation_metadata
-        from challengelab.writers import write_survey_workbook
+        from challengelab.synthetic.survey import SimulationSettings, simulate_tables, simulation_metadata
+        from challengelab.survey.write import write_survey_workbook
 
         n_tasks, n_challenges = 80 * args.scale, 35 * args.scale
         settings = SimulationSettings(n_tasks=n_tasks, n_challenges=n_challenges,

@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 from challengelab import Survey, load_survey
-from challengelab.simulate import SimulationSettings, simulate_tables
-from challengelab.writers import write_survey_workbook
+from challengelab.synthetic.survey import SimulationSettings, simulate_tables
+from challengelab.survey.write import write_survey_workbook
 
 from _timing import best_of  # noqa: E402 - benchmarks/ is on sys.path when run as a script
 

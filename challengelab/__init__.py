@@ -5,9 +5,8 @@ solutions (:mod:`challengelab.stats`), rankings and their uncertainty from per-c
 (:mod:`challengelab.ranking`), plotly figures (:mod:`challengelab.figures`), reports and a dashboard.
 """
 
-from challengelab.codebook import Codebook, CodebookError, Item, load_codebook
-from challengelab.survey import Survey, example_survey, load_survey
-from challengelab.validation import SurveyValidationError, ValidationIssue
+from challengelab.survey import Codebook, CodebookError, Item, Survey, example_survey, load_codebook, load_survey
+from challengelab.errors import SurveyValidationError, ValidationIssue
 
 __version__ = "0.1.0"
 
@@ -18,7 +17,7 @@ def __getattr__(name: str):
         from challengelab.ranking.link import link
 
         return link
-    if name in ("stats", "ranking", "figures", "simulate", "reference", "disclosure"):
+    if name in ("stats", "ranking", "figures", "synthetic", "tables"):
         import importlib
 
         return importlib.import_module(f"challengelab.{name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from challengelab.simulate import SimulationSettings, simulate_tables, simulation_metadata
+from challengelab.synthetic.survey import SimulationSettings, simulate_tables, simulation_metadata
 
 SMALL = SimulationSettings(n_challenges=3, n_tasks=6, n_winning_respondents=4)
 
@@ -17,13 +17,13 @@ def small_tables():
 
 @pytest.fixture
 def small_folder(tmp_path, small_tables):
-    from challengelab.writers import write_survey_folder
+    from challengelab.survey.write import write_survey_folder
 
     return write_survey_folder(tmp_path / "survey", small_tables, metadata=simulation_metadata(7, SMALL))
 
 
 @pytest.fixture
 def small_workbook(tmp_path, small_tables):
-    from challengelab.writers import write_survey_workbook
+    from challengelab.survey.write import write_survey_workbook
 
     return write_survey_workbook(tmp_path / "survey.xlsx", small_tables, metadata=simulation_metadata(7, SMALL))

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 import challengelab
 from challengelab.cli import app
-from challengelab.schema import TASK_CATEGORIES
+from challengelab.survey.schema import TASK_CATEGORIES
 
 runner = CliRunner()
 
@@ -103,7 +103,7 @@ def test_simulate_writes_a_valid_folder_and_workbook(tmp_path):
 
 
 def test_text_that_looks_like_a_formula_round_trips_as_text(tmp_path, small_tables):
-    from challengelab.writers import write_survey_workbook
+    from challengelab.survey.write import write_survey_workbook
 
     hostile = '=HYPERLINK("http://example.invalid","x")'
     tables = {**small_tables, "challenges": small_tables["challenges"].assign(name=hostile)}

@@ -65,7 +65,7 @@ def test_unknown_bundled_codebook_lists_the_available_ones():
 
 def test_a_new_round_needs_only_a_new_codebook(tmp_path, small_tables):
     """A survey with other items loads by writing a codebook, without code changes."""
-    from challengelab.writers import write_survey_workbook
+    from challengelab.survey.write import write_survey_workbook
 
     path = tmp_path / "round2025.yaml"
     path.write_text(

@@ -357,7 +357,7 @@ def test_valid_zip_of_csvs(small_folder):
 
 
 def test_invalid_upload_lists_every_problem_with_its_location(small_tables, tmp_path):
-    from challengelab.writers import write_survey_workbook
+    from challengelab.survey.write import write_survey_workbook
 
     tables = {name: frame.copy() for name, frame in small_tables.items()}
     tables["responses"].loc[0, "augmentation"] = "maybe"
@@ -422,8 +422,8 @@ def test_invalid_command_line_path_falls_back_with_a_message(monkeypatch, tmp_pa
 
 
 def test_data_without_any_responding_winner(monkeypatch, tmp_path):
-    from challengelab.simulate import SimulationSettings, simulate_tables, simulation_metadata
-    from challengelab.writers import write_survey_workbook
+    from challengelab.synthetic.survey import SimulationSettings, simulate_tables, simulation_metadata
+    from challengelab.survey.write import write_survey_workbook
 
     settings = SimulationSettings(n_challenges=3, n_tasks=6, n_winning_respondents=0)
     path = write_survey_workbook(tmp_path / "nowinners.xlsx", simulate_tables(3, settings),

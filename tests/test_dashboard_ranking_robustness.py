@@ -226,7 +226,7 @@ def _small_survey(small_workbook):
 
 
 def test_uploaded_survey_needs_per_case_results_then_uses_them(small_workbook):
-    from challengelab.simulate_assessment import simulate_assessment
+    from challengelab.synthetic.assessment import simulate_assessment
 
     survey = _small_survey(small_workbook)
     upload = {"name": "mine.xlsx", "id": "upload:test", "survey": survey}

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import challengelab
-from challengelab.disclosure import suppress_small_cells
-from challengelab.reference import compare_with_published, published_figures
+from challengelab.tables.disclosure import suppress_small_cells
+from challengelab.tables.published import compare_with_published, published_figures
 
 
 def test_rows_below_min_cell_are_blanked_and_marked():

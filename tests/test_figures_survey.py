@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 import challengelab
-from challengelab.disclosure import suppress_small_cells
+from challengelab.tables.disclosure import suppress_small_cells
 from challengelab.figures import survey as figs
 
 

@@ -11,7 +11,7 @@ MODULES = [
     "challengelab.ranking.assessment", "challengelab.ranking.bootstrap", "challengelab.ranking.compare",
     "challengelab.ranking.consensus", "challengelab.ranking.link", "challengelab.ranking.methods",
     "challengelab.ranking.significance", "challengelab.ranking.spec", "challengelab.figures.ranking",
-    "challengelab.simulate_assessment",
+    "challengelab.synthetic.assessment",
 ]
 
 

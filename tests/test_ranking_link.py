@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from challengelab.ranking import RankingSpec, link, load_assessment
-from challengelab.simulate_assessment import simulate_assessment
+from challengelab.synthetic.assessment import simulate_assessment
 
 
 def small_case(seed: int = 0):

@@ -18,7 +18,7 @@ def printed(tmp_path_factory):
     from test_report_survey import CONFIG, hostile_tables  # the same small hostile survey
 
     from challengelab.report import write_survey_report
-    from challengelab.simulate import simulation_metadata
+    from challengelab.synthetic.survey import simulation_metadata
     from challengelab.survey import Survey
     from test_report_survey import SETTINGS
 

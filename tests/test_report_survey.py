@@ -12,13 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from challengelab.cli import app
-from challengelab.disclosure import suppress_small_cells
+from challengelab.tables.disclosure import suppress_small_cells
 from challengelab.report import write_survey_report
 from challengelab.report.build import SECTION_TITLES
 from challengelab.report.document import slug
 from challengelab.report.excel import read_table
 from challengelab.report.safety import external_references, neutralise_frame
-from challengelab.simulate import SimulationSettings, simulate_tables, simulation_metadata
+from challengelab.synthetic.survey import SimulationSettings, simulate_tables, simulation_metadata
 from challengelab.stats.analysis import run_analysis
 from challengelab.stats.config import AnalysisConfig, ModelSpec
 from challengelab.survey import Survey
@@ -230,7 +230,7 @@ def test_cli_write_config_prints_the_default_yaml():
 
 
 def test_cli_bad_data_gives_located_messages_exit_1_and_no_output(tmp_path):
-    from challengelab.writers import write_survey_folder
+    from challengelab.survey.write import write_survey_folder
 
     tables = simulate_tables(seed=7, settings=SETTINGS)
     tables["responses"]["rank"] = tables["responses"]["rank"].astype(object)
@@ -255,7 +255,7 @@ def test_cli_bad_config_exit_1(tmp_path):
 
 
 def test_cli_writes_a_report_driven_by_the_config(tmp_path):
-    from challengelab.writers import write_survey_folder
+    from challengelab.survey.write import write_survey_folder
 
     # (a CSV folder: writers.write_survey_workbook stores a text starting with "=" as a formula)
     data = write_survey_folder(tmp_path / "survey", hostile_tables(), metadata=simulation_metadata(7, SETTINGS))

@@ -9,9 +9,9 @@ import pytest
 
 import challengelab
 from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
-from challengelab.reference import published_figures
-from challengelab.simulate import SimulationSettings, simulate_survey, simulate_tables, simulation_metadata
-from challengelab.writers import write_survey_workbook
+from challengelab.tables.published import published_figures
+from challengelab.synthetic.survey import SimulationSettings, simulate_survey, simulate_tables, simulation_metadata
+from challengelab.survey.write import write_survey_workbook
 
 PUBLISHED_WINNER_ITEMS = {"used data augmentation": "augmentation", "used image preprocessing": "preprocessing",
                           "used data curation": "data_curation", "used postprocessing": "postprocessing",

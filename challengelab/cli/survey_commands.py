@@ -68,8 +68,8 @@ def template(
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write an empty survey workbook: four sheets, headers, drop-down lists, and a sheet explaining every column."""
-    from challengelab.codebook import CodebookError
-    from challengelab.writers import write_survey_workbook
+    from challengelab.survey.codebook import CodebookError
+    from challengelab.survey.write import write_survey_workbook
 
     if out.suffix.lower() != ".xlsx":
         errors.print(f"[red]error:[/red] {out}: the template is an Excel workbook; give a name ending in .xlsx")
@@ -94,9 +94,9 @@ def simulate(
     force: Annotated[bool, typer.Option(help="Overwrite an existing file or folder.")] = False,
 ) -> None:
     """Simulate a SYNTHETIC survey round calibrated to the published 2021 aggregates."""
-    from challengelab.simulate import SimulationSettings, simulate_tables, simulation_metadata
-    from challengelab.writers import write_survey_folder
-    from challengelab.writers import write_survey_workbook
+    from challengelab.synthetic.survey import SimulationSettings, simulate_tables, simulation_metadata
+    from challengelab.survey.write import write_survey_folder
+    from challengelab.survey.write import write_survey_workbook
 
     if out.exists() and not force:
         errors.print(f"[red]error:[/red] {out} exists; use --force to overwrite")

@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import challengelab
-from challengelab.disclosure import DEFAULT_MIN_CELL, suppress_small_cells
+from challengelab.tables.disclosure import DEFAULT_MIN_CELL, suppress_small_cells
 from challengelab.figures import survey as figs
 
 #: Environment variable through which ``challengelab dashboard PATH`` passes PATH to the app.
@@ -308,7 +308,7 @@ def template_bytes() -> bytes:
 
 @st.cache_data(show_spinner=False)
 def _template_bytes() -> bytes:
-    from challengelab.writers import write_survey_workbook
+    from challengelab.survey.write import write_survey_workbook
 
     with tempfile.TemporaryDirectory(prefix="challengelab-template-") as folder:
         path = write_survey_workbook(Path(folder) / "survey_template.xlsx")
@@ -316,6 +316,6 @@ def _template_bytes() -> bytes:
 
 
 def issues_table(issues: Sequence) -> pd.DataFrame:
-    from challengelab.validation import issues_frame
+    from challengelab.errors import issues_frame
 
     return issues_frame(issues)

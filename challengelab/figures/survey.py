@@ -4,12 +4,12 @@ Every figure comes in two steps so that the data behind it can be offered for do
 
 1. a *table* — a tidy :class:`pandas.DataFrame` that holds exactly what is drawn: either a library result
    (:func:`challengelab.stats.winner_profile`, :func:`challengelab.stats.strategy_tests`, a model's ``.table``,
-   :func:`challengelab.reference.compare_with_published`) after small-cell suppression, or one of the ``*_table``
+   :func:`challengelab.tables.published.compare_with_published`) after small-cell suppression, or one of the ``*_table``
    helpers below, which only select, count and arrange survey columns;
 2. a *builder* ``*_figure(table, ...) -> go.Figure`` that draws that table and nothing else.
 
 Each builder writes a one-sentence caption into ``fig.layout.meta["caption"]`` (read it with
-:func:`figure_caption`). Rows flagged ``suppressed`` by :func:`challengelab.disclosure.suppress_small_cells` keep
+:func:`figure_caption`). Rows flagged ``suppressed`` by :func:`challengelab.tables.disclosure.suppress_small_cells` keep
 their label and are drawn as a grey "suppressed" note, never as a value. Builders never raise on an empty table:
 they return a figure that says there is nothing to show.
 
@@ -33,7 +33,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from challengelab.disclosure import DEFAULT_MIN_CELL, suppress_small_cells
+from challengelab.tables.disclosure import DEFAULT_MIN_CELL, suppress_small_cells
 
 # --- style -----------------------------------------------------------------------------------------------------
 
@@ -182,8 +182,8 @@ def leaderboard_sizes_figure(table: pd.DataFrame) -> go.Figure:
 
 
 def published_table(survey, *, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
-    """:func:`challengelab.reference.compare_with_published` with small cells suppressed (``n < min_cell``)."""
-    from challengelab.reference import compare_with_published
+    """:func:`challengelab.tables.published.compare_with_published` with small cells suppressed (``n < min_cell``)."""
+    from challengelab.tables.published import compare_with_published
 
     table = compare_with_published(survey)
     return _plain(suppress_small_cells(

@@ -1,9 +1,9 @@
 """Assemble the survey report from an :class:`~challengelab.stats.AnalysisResult`.
 
 Every number comes from the library: the analysis tables of :func:`challengelab.stats.run_analysis`, the
-comparison of :func:`challengelab.reference.compare_with_published`, and the ``*_table`` helpers of
+comparison of :func:`challengelab.tables.published.compare_with_published`, and the ``*_table`` helpers of
 :mod:`challengelab.figures.survey` (which only count and arrange survey columns). Every breakdown goes through
-:func:`challengelab.disclosure.suppress_small_cells` with the report's ``min_cell``; figures are drawn from the
+:func:`challengelab.tables.disclosure.suppress_small_cells` with the report's ``min_cell``; figures are drawn from the
 suppressed tables with the builders shared with the dashboard.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from challengelab.disclosure import suppress_small_cells
+from challengelab.tables.disclosure import suppress_small_cells
 from challengelab.report.document import (
     Figure,
     KeyValues,

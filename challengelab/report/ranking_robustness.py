@@ -4,7 +4,7 @@ The survey links strategies to the *published* ranks; a rank is itself uncertain
 computed from per-case results (and its bootstrap distribution) to the survey responses with
 :func:`challengelab.link` and reruns the strategy tests over bootstrap replicates with
 :meth:`~challengelab.ranking.RankingLink.robustness`. Everything is computed by the library; this module only
-selects, suppresses small cells (:func:`challengelab.disclosure.suppress_small_cells`) and arranges.
+selects, suppresses small cells (:func:`challengelab.tables.disclosure.suppress_small_cells`) and arranges.
 
 The pure helpers (:func:`assessment_for_survey`, :func:`robustness_table`, :func:`robustness_replicates`) are
 shared with the dashboard's *Ranking robustness* page, so both show the same numbers.
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from challengelab.disclosure import suppress_small_cells
+from challengelab.tables.disclosure import suppress_small_cells
 from challengelab.report.document import (
     Figure,
     KeyValues,

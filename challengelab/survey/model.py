@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
-from challengelab.codebook import Codebook, load_codebook
-from challengelab.io import TABLES, RawSurvey, RawTable, read_survey
-from challengelab.schema import TableResult, validate_table
-from challengelab.validation import SurveyValidationError, ValidationIssue
+from challengelab.survey.codebook import Codebook, load_codebook
+from challengelab.survey.read import TABLES, RawSurvey, RawTable, read_survey
+from challengelab.survey.schema import TableResult, validate_table
+from challengelab.errors import SurveyValidationError, ValidationIssue
 
 #: Task columns joined into ``Survey.responses``.
 TASK_COLUMNS = ("challenge_id", "task_category", "modality", "n_teams")

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from challengelab.codebook import Codebook, load_codebook
-from challengelab.io import METADATA_TABLE, TABLES
-from challengelab.schema import Column, table_columns
+from challengelab.survey.codebook import Codebook, load_codebook
+from challengelab.survey.read import METADATA_TABLE, TABLES
+from challengelab.survey.schema import Column, table_columns
 
 _FIXED_TIME = datetime(2021, 1, 1)
 _MAX_VALIDATED_ROWS = 5000

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, StrictBool, TypeAdapter, ValidationError
 
-from challengelab.codebook import Codebook, Item
-from challengelab.io import RawTable
-from challengelab.validation import ValidationIssue
+from challengelab.survey.codebook import Codebook, Item
+from challengelab.survey.read import RawTable
+from challengelab.errors import ValidationIssue
 
 TASK_CATEGORIES = ("segmentation", "classification", "detection", "tracking", "registration", "regression",
                    "reconstruction", "other")

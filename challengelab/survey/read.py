@@ -1,6 +1,6 @@
 """Reading survey files into raw tables that remember where every row came from.
 
-Nothing here validates values: :mod:`challengelab.schema` does. What this module guarantees is that every
+Nothing here validates values: :mod:`challengelab.survey.schema` does. What this module guarantees is that every
 row keeps the row number a person sees (the Excel row, header = 1; the CSV line number), so that every
 problem found later can be located.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from challengelab.validation import ValidationIssue
+from challengelab.errors import ValidationIssue
 
 TABLES = ("challenges", "tasks", "responses", "organizers")
 METADATA_TABLE = "about"

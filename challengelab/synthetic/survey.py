@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from challengelab.codebook import Codebook, load_codebook
+from challengelab.survey.codebook import Codebook, load_codebook
 
 #: Published winner shares and the counts out of 38 winning respondents that realise them.
 WINNER_COUNTS = {"augmentation": 38, "preprocessing": 37, "data_curation": 30, "postprocessing": 25,
@@ -86,7 +86,7 @@ def simulate_tables(seed: int = 2021, settings: SimulationSettings | None = None
 
     Examples
     --------
-    >>> from challengelab.simulate import simulate_tables
+    >>> from challengelab.synthetic.survey import simulate_tables
     >>> tables = simulate_tables(seed=1)
     >>> sorted(tables)
     ['challenges', 'organizers', 'responses', 'tasks']
@@ -110,9 +110,9 @@ def simulation_metadata(seed: int, settings: SimulationSettings | None = None) -
     settings = settings or SimulationSettings()
     return {
         "synthetic": "true",
-        "description": "SYNTHETIC survey round simulated by challengelab.simulate from published 2021 aggregates "
+        "description": "SYNTHETIC survey round simulated by challengelab.synthetic.survey from published 2021 aggregates "
                        "(Eisenmann et al., CVPR 2023; arXiv 2212.08568). Not real teams or answers.",
-        "generator": f"challengelab.simulate {__version__}",
+        "generator": f"challengelab.synthetic.survey {__version__}",
         "seed": str(seed),
         "n_challenges": str(settings.n_challenges),
         "n_tasks": str(settings.n_tasks),

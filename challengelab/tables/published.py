@@ -121,7 +121,7 @@ def compare_with_published(survey) -> pd.DataFrame:
     Examples
     --------
     >>> import challengelab
-    >>> from challengelab.reference import compare_with_published
+    >>> from challengelab.tables.published import compare_with_published
     >>> table = compare_with_published(challengelab.example_survey())
     >>> table.set_index("quantity").loc["used data augmentation", ["published", "observed"]].tolist()
     [100, 100.0]
