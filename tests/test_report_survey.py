@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from challengelab.cli import app
-from challengelab.tables.disclosure import suppress_small_cells
+from challengelab.tables.breakdowns import item_labels, strategy_table
 from challengelab.report import write_survey_report
 from challengelab.report.build import SECTION_TITLES
 from challengelab.report.document import slug
@@ -122,8 +122,7 @@ def test_excel_tables_equal_the_library_results(report_dir, survey):
 
     tests = result["strategy_tests"]
     block = tests[tests["outcome"] == "winner"].reset_index(drop=True)
-    block = suppress_small_cells(block, count="winners_total", min_cell=5, keep=["outcome", "item", "test"])
-    block.insert(2, "label", block["item"].map(lambda n: survey.codebook[n].label))
+    block = strategy_table(block, labels=item_labels(survey.codebook), min_cell=5)
     same("tests_winner", block, ["item", "odds_ratio", "ci_low", "ci_high", "p_value", "p_adjusted",
                                  "winners_with", "others_total"])
     coefficients = result["model_rank_model"].copy()

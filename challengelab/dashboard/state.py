@@ -26,7 +26,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import challengelab
-from challengelab.tables.disclosure import DEFAULT_MIN_CELL, suppress_small_cells
+from challengelab.tables import breakdowns
+from challengelab.tables.breakdowns import profile_table, strategy_table
+from challengelab.tables.disclosure import DEFAULT_MIN_CELL
 from challengelab.figures import survey as figs
 
 #: Environment variable through which ``challengelab dashboard PATH`` passes PATH to the app.
@@ -214,12 +216,8 @@ def context() -> Context:
 
 
 def item_labels(survey: challengelab.Survey) -> dict[str, str]:
-    """Display labels: codebook labels, plus "Incentive: <level>" for multi-select indicator columns."""
-    labels = {item.name: item.label for item in survey.codebook.items}
-    for item in survey.codebook.select(type="multi_select"):
-        for level, column in item.indicator_columns().items():
-            labels[column] = f"{item.label.split('(')[0].strip()}: {level}"
-    return labels
+    """Display labels of the survey's codebook (see :func:`challengelab.tables.breakdowns.item_labels`)."""
+    return breakdowns.item_labels(survey.codebook)
 
 
 def short_labels(survey: challengelab.Survey) -> dict[str, str]:
@@ -250,30 +248,23 @@ def leaderboard(key: str, task_id: str, _survey: challengelab.Survey) -> pd.Data
     return figs.task_leaderboard_table(_survey, task_id)
 
 
-PROFILE_LABELS = ["item", "level", "group"]
-
-
 @st.cache_data(max_entries=256, show_spinner=False)
 def profile(key: str, items: tuple[str, ...], min_cell: int, _survey: challengelab.Survey) -> pd.DataFrame:
-    """:func:`challengelab.stats.winner_profile` for ``items``, suppressed on ``n``."""
+    """:func:`challengelab.stats.winner_profile` for ``items``, as :func:`~challengelab.tables.breakdowns.profile_table`."""
     from challengelab.stats import winner_profile
 
-    table = winner_profile(_survey, items=list(items))
-    return suppress_small_cells(table, count="n", min_cell=min_cell,
-                                keep=[c for c in PROFILE_LABELS if c in table.columns])
+    return profile_table(winner_profile(_survey, items=list(items)), labels=item_labels(_survey),
+                         min_cell=min_cell)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def tests(key: str, items: tuple[str, ...], test: str, adjust: str, min_cell: int,
-          _survey: challengelab.Survey) -> pd.DataFrame:
-    """:func:`challengelab.stats.strategy_tests` for ``items``; a row is suppressed when either the winners or
-    the other teams behind it are fewer than ``min_cell``."""
+          _survey: challengelab.Survey, outcome: str = "winner", k: int | None = None) -> pd.DataFrame:
+    """:func:`challengelab.stats.strategy_tests` for ``items``, as :func:`~challengelab.tables.breakdowns.strategy_table`."""
     from challengelab.stats import strategy_tests
 
-    table = strategy_tests(_survey, items=list(items), test=test, adjust=adjust)
-    table["n"] = table[["winners_total", "others_total"]].min(axis=1)
-    table = suppress_small_cells(table, count="n", min_cell=min_cell, keep=["item", "test"])
-    return table.drop(columns="n")
+    table = strategy_tests(_survey, items=list(items), outcome=outcome, k=k, test=test, adjust=adjust)
+    return strategy_table(table, labels=item_labels(_survey), min_cell=min_cell)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from challengelab.tables.disclosure import suppress_small_cells
+from challengelab.tables.breakdowns import item_labels, profile_table, strategy_table
 from challengelab.report.document import (
     Figure,
     KeyValues,
@@ -23,7 +23,8 @@ from challengelab.report.document import (
     Section,
     Table,
 )
-from challengelab.report.methods import ADJUST_SHORT, methods_paragraphs, outcome_text
+from challengelab.report.methods import ADJUST_SHORT, methods_paragraphs
+from challengelab.vocabulary import TESTS, outcome_text
 from challengelab.report.ranking import reproducibility_section
 from challengelab.report.reproducibility import Provenance
 
@@ -38,7 +39,6 @@ SECTION_TITLES = (
     "Comparison with the published 2021 figures",
     "Reproducibility",
 )
-PROFILE_KEEP = ["item", "label", "level", "group"]
 
 
 def _caption(fig) -> str:
@@ -69,16 +69,11 @@ def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int
     step = step or (lambda _s: None)
     config = result.config
     adj = ADJUST_SHORT.get(config.adjust, config.adjust)
-    labels = {item.name: item.label for item in survey.codebook.items}
+    labels = item_labels(survey.codebook)
     summary = survey.summary()
     items_tested = list(dict.fromkeys(result["strategy_tests"]["item"])) if len(result["strategy_tests"]) else []
 
-    profile = result["profile"].copy()
-    profile.insert(1, "label", profile["item"].map(lambda n: labels.get(n, n)))
-    keep = [c for c in PROFILE_KEEP if c in profile.columns]
-    if config.profile_by and config.profile_by in profile.columns:
-        keep.insert(0, config.profile_by)
-    profile = suppress_small_cells(profile, count="n", min_cell=min_cell, keep=keep)
+    profile = profile_table(result["profile"], labels=labels, min_cell=min_cell, by=config.profile_by)
     types = {item.name: item.type for item in survey.codebook.items}
     sections = {title: Section(title) for title in SECTION_TITLES}
 
@@ -142,12 +137,10 @@ def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int
     tests = result["strategy_tests"]
     for outcome in config.outcomes:
         block = tests[tests["outcome"] == outcome.name].reset_index(drop=True)
-        block = suppress_small_cells(block, count="winners_total", min_cell=min_cell,
-                                     keep=["outcome", "item", "test"])
-        block.insert(2, "label", block["item"].map(lambda n: labels.get(n, n)))
+        block = strategy_table(block, labels=labels, min_cell=min_cell)
         what = outcome_text(outcome.outcome, outcome.k, outcome.q)
         s3.add(Table(f"tests_{outcome.name}", f"Strategy tests: {what}", block,
-                     f"{_test_name(config.test)}; p_adjusted: {adj} adjustment. 'winners' are teams with the "
+                     f"{TESTS[config.test].short}; p_adjusted: {adj} adjustment. 'winners' are teams with the "
                      "outcome, 'others' those without.", kinds={"odds_ratio": "num"},
                      display_columns=_without(block, "outcome", "item", "test", "n_missing")))
         forest = block.rename(columns={"p_adjusted": "p_adj"}).copy()
@@ -285,11 +278,6 @@ def _profile_view(frame: pd.DataFrame, *, numeric: bool = False) -> pd.DataFrame
     """The profile columns that carry information for the item type (the values are unchanged)."""
     drop = ["count", "share", "ci_low", "ci_high", "level"] if numeric else ["median", "q1", "q3"]
     return frame.drop(columns=[c for c in drop if c in frame.columns]).reset_index(drop=True)
-
-
-def _test_name(test: str) -> str:
-    return {"exact_cmh": "exact conditional test stratified by task", "cmh": "Cochran-Mantel-Haenszel test",
-            "fisher": "Fisher's exact test (pooled)"}.get(test, test)
 
 
 def _challenge_table(survey) -> pd.DataFrame:

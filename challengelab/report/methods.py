@@ -7,37 +7,9 @@ carries, and the package versions recorded for the run.
 
 from __future__ import annotations
 
-TEST_TEXT = {
-    "exact_cmh": ("the exact conditional test of a common odds ratio across tasks (as R mantelhaen.test with "
-                  "exact = TRUE): each team is compared only with the teams of its own task, so a strategy that "
-                  "is merely more common in large competitions is not mistaken for a winning one; the odds ratio "
-                  "is the conditional maximum-likelihood estimate and its interval inverts two one-sided exact "
-                  "tests"),
-    "cmh": ("the asymptotic Cochran-Mantel-Haenszel test stratified by task, with continuity correction and the "
-            "Mantel-Haenszel common odds ratio (as R mantelhaen.test)"),
-    "fisher": ("Fisher's exact test on the pooled 2x2 table (all tasks together, not stratified), with the "
-               "conditional maximum-likelihood odds ratio (as R fisher.test)"),
-}
-ADJUST_TEXT = {
-    "holm": "Holm's step-down method (family-wise error rate)",
-    "fdr_bh": "the Benjamini-Hochberg method (false discovery rate)",
-    "bonferroni": "the Bonferroni method (family-wise error rate)",
-    "none": "no correction (p-values are unadjusted)",
-}
+from challengelab.vocabulary import ADJUSTMENTS, TESTS, outcome_text
 
-ADJUST_SHORT = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg", "bonferroni": "Bonferroni", "none": "no"}
-
-
-def outcome_text(outcome: str, k: int | None = None, q: float | None = None) -> str:
-    if outcome == "winner":
-        return "winning the task (rank 1)"
-    if outcome == "top_k":
-        return f"a top-{k} rank in the task"
-    if outcome == "top_fraction":
-        return f"a rank within the best {100 * (q or 0):g}% of the task's leaderboard"
-    if outcome == "rank":
-        return "the full leaderboard ranking"
-    return f"the binary answer '{outcome}'"
+ADJUST_SHORT = {name: term.short for name, term in ADJUSTMENTS.items()}
 
 
 def _join(items: list[str]) -> str:
@@ -76,9 +48,9 @@ def methods_paragraphs(config, result, *, survey_summary: dict, versions: dict[s
                   else "the items " + _join(config.strategy_items))
     out.append(("Strategy tests", (
         f"For each of {len(strategy_items)} strategies ({items_text}) and each outcome ({outcomes}), teams that "
-        f"used the strategy were compared with teams that did not using {TEST_TEXT[config.test]}. Strata are "
+        f"used the strategy were compared with teams that did not using {TESTS[config.test].prose}. Strata are "
         f"defined by {config.strata}. Within each outcome, p-values were adjusted over the strategies tested with "
-        f"{ADJUST_TEXT[config.adjust]}; intervals are at the {level} level. A strategy used (or not used) by fewer "
+        f"{ADJUSTMENTS[config.adjust].prose}; intervals are at the {level} level. A strategy used (or not used) by fewer "
         f"than {config.min_cell} teams is listed but not tested and does not count in the adjustment.")))
     if config.models:
         names = _join([f"{m.name} ({outcome_text(m.outcome, m.k, m.q)})" for m in config.models])

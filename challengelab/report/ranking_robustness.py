@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from challengelab.tables.disclosure import suppress_small_cells
+from challengelab.vocabulary import TESTS
 from challengelab.report.document import (
     Figure,
     KeyValues,
@@ -44,9 +45,6 @@ SECTION_TITLE = "Ranking robustness"
 KEEP = ["item", "label"]
 #: Blob plots and rank-frequency bars show at most this many tasks (the least stable ones).
 FIGURE_TASKS = 6
-TEST_NAMES = {"exact_cmh": "exact conditional test stratified by task", "cmh": "Cochran-Mantel-Haenszel test",
-              "fisher": "Fisher's exact test (pooled)"}
-
 
 # --- pure helpers shared with the dashboard ----------------------------------------------------------------------
 
@@ -267,7 +265,7 @@ def build_ranking_robustness_section(run: RobustnessRun, *, min_cell: int, label
         shown = table[~table["suppressed"].astype(bool)]
         n_replicates = int(table["n_replicates"].max()) if table["n_replicates"].notna().any() else 0
         section.add(Paragraph(
-            f"{TEST_NAMES.get(robustness.test, robustness.test).capitalize()}, p-values adjusted over the "
+            f"{(TESTS[robustness.test].short if robustness.test in TESTS else robustness.test).capitalize()}, p-values adjusted over the "
             f"strategies ({robustness.adjust}), alpha = {robustness.alpha:g}, rerun on {n_replicates} bootstrap "
             "replicates. share_significant is the share of replicates in which the strategy stays significant; "
             "median_odds_ratio and odds_ratio_low / odds_ratio_high (2.5 % and 97.5 % quantiles over replicates) "
