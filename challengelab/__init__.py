@@ -8,7 +8,7 @@ solutions (:mod:`challengelab.stats`), rankings and their uncertainty from per-c
 from challengelab.survey import Codebook, CodebookError, Item, Survey, example_survey, load_codebook, load_survey
 from challengelab.errors import SurveyValidationError, ValidationIssue
 
-__version__ = "0.1.0"
+from challengelab._version import __version__  # noqa: E402
 
 
 def __getattr__(name: str):

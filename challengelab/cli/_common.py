@@ -99,3 +99,14 @@ def check_destination_or_exit(out: Path, *, force: bool) -> None:
     except OutputExistsError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+
+
+def print_write_result(result) -> None:
+    """What a report writer wrote (a ``WriteResult``): the folder, the main files, and skipped formats."""
+    for what, reason in result.skipped.items():
+        errors.print(f"[yellow]skipped {what}:[/yellow] {reason}", soft_wrap=True)
+    console.print(f"wrote {result.out}/ ({len(result.files)} files)")
+    for path in result.files:
+        if path.suffix in (".html", ".xlsx", ".md", ".pdf"):
+            extra = f" ({result.pdf_pages} pages)" if path.suffix == ".pdf" and result.pdf_pages else ""
+            console.print(f"  {path}{extra}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -12,27 +11,7 @@ import typer
 
 from challengelab.cli import app
 from challengelab.cli._common import DATA_HELP, console, load_or_exit
-
-#: The environment variable through which PATH reaches the app (see challengelab.dashboard.state).
-DATA_ENV = "CHALLENGELAB_DATA"
-
-
-def app_script() -> Path:
-    """The Streamlit script of the dashboard (inside the package, so an installed wheel works too)."""
-    spec = importlib.util.find_spec("challengelab.dashboard")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("challengelab.dashboard is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "app.py"
-
-
-def streamlit_command(script: Path, *, host: str, port: int, browser: bool) -> list[str]:
-    """The ``python -m streamlit run`` command line (headless-friendly, no usage statistics, no file watcher)."""
-    return [sys.executable, "-m", "streamlit", "run", str(script),
-            "--server.headless", "false" if browser else "true",
-            "--server.address", host, "--server.port", str(port),
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-            "--client.toolbarMode", "minimal", "--theme.base", "light"]
-
+from challengelab.dashboard.launch import DATA_ENV, app_script, streamlit_command
 
 @app.command()
 def dashboard(

@@ -8,7 +8,13 @@ from typing import Annotated, Optional
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import check_destination_or_exit, console, errors, print_assessment_issues
+from challengelab.cli._common import (
+    check_destination_or_exit,
+    console,
+    errors,
+    print_assessment_issues,
+    print_write_result,
+)
 
 
 @app.command()
@@ -142,14 +148,4 @@ def rank(
         report = build_ranking_report(run, provenance, n_boot=n_boot, spec_yaml=spec_yaml)
         result = write_report_files(report, out, formats=format_list, provenance=provenance,
                                     extra_files={"ranking.yaml": spec_yaml}, force=force, progress=step)
-    _print_result(result)
-
-
-def _print_result(result) -> None:
-    for what, reason in result.skipped.items():
-        errors.print(f"[yellow]skipped {what}:[/yellow] {reason}", soft_wrap=True)
-    console.print(f"wrote {result.out}/ ({len(result.files)} files)")
-    for path in result.files:
-        if path.suffix in (".html", ".xlsx", ".md", ".pdf"):
-            extra = f" ({result.pdf_pages} pages)" if path.suffix == ".pdf" and result.pdf_pages else ""
-            console.print(f"  {path}{extra}")
+    print_write_result(result)

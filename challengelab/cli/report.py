@@ -18,6 +18,7 @@ from challengelab.cli._common import (
     errors,
     load_assessment_or_exit,
     load_or_exit,
+    print_write_result,
 )
 
 
@@ -118,8 +119,6 @@ def report(
         errors.print(f"[red]error:[/red] {exc}")
         errors.print(f"nothing was written to {out}")
         raise typer.Exit(1) from None
-    from challengelab.cli.rank import _print_result
-
-    _print_result(result)
+    print_write_result(result)
     if survey.is_synthetic:
         console.print("[yellow]The data is SYNTHETIC (simulated): the report carries a banner saying so.[/yellow]")

@@ -26,13 +26,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import challengelab
+from challengelab.dashboard.launch import DATA_ENV
 from challengelab.tables import breakdowns
 from challengelab.tables.breakdowns import profile_table, strategy_table
 from challengelab.tables.disclosure import DEFAULT_MIN_CELL
 from challengelab.figures import survey as figs
 
-#: Environment variable through which ``challengelab dashboard PATH`` passes PATH to the app.
-DATA_ENV = "CHALLENGELAB_DATA"
 
 #: Sidebar filters: survey column -> label.
 FILTERS = {"conference": "Conference", "year": "Year", "task_category": "Task category", "modality": "Modality"}

@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from challengelab.cli.dashboard import DATA_ENV, app_script, streamlit_command
+from challengelab.dashboard.launch import DATA_ENV, app_script, streamlit_command
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -105,7 +105,7 @@ def simulate_tables(seed: int = 2021, settings: SimulationSettings | None = None
 
 def simulation_metadata(seed: int, settings: SimulationSettings | None = None) -> dict[str, str]:
     """The ``about`` sheet of a simulated survey: it says, in words, that the data is synthetic."""
-    from challengelab import __version__
+    from challengelab._version import __version__
 
     settings = settings or SimulationSettings()
     return {
