@@ -30,6 +30,8 @@ from challengelab.survey.codebook import Codebook
 
 #: Fuzzy proposals at or above this score are filled in by --suggest (still to be confirmed by the user).
 SUGGEST_SCORE = 80.0
+#: ... and only when the next candidate scores at least this much less.
+SUGGEST_MARGIN = 5.0
 _TRUE = {"yes", "y", "true", "1", "checked", "x", "selected", "ja", "oui"}
 _FALSE = {"no", "n", "false", "0", "unchecked", "not selected", "nein", "non"}
 
@@ -56,7 +58,7 @@ class Mapping:
         return [c for c in self.columns.values() if c.field]
 
     def unmapped(self) -> list[ColumnMap]:
-        return [c for c in self.columns.values() if not c.field and c.how != "metadata"]
+        return [c for c in self.columns.values() if not c.field and c.how not in ("metadata", "ignored")]
 
     def table(self) -> pd.DataFrame:
         """One row per column: ``column, field, level, how, score, values``."""
@@ -184,13 +186,15 @@ def suggest_mapping(export: Export, codebook: Codebook, questions: list[Question
         if column.field or column.how == "metadata":
             continue
         described = export.columns[column.column]
-        query = " ".join(x for x in (described.text, column.column) if x)
-        found = process.extract(query, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=8)
+        query = described.text or (described.base if described.sub is None else described.header)
+        found = process.extract(query, list(choices), scorer=fuzz.token_set_ratio, processor=utils.default_process,
+                                limit=12)
         best: dict[str, float] = {}
         for key, score, _ in found:
             best.setdefault(choices[key], round(float(score), 1))
         column.candidates = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        if column.candidates and column.candidates[0][1] >= SUGGEST_SCORE and column.how != "unmapped choice":
+        clear = len(column.candidates) < 2 or column.candidates[0][1] - column.candidates[1][1] >= SUGGEST_MARGIN
+        if column.candidates and column.candidates[0][1] >= SUGGEST_SCORE and clear and column.how != "unmapped choice":
             column.field, column.score, column.how = column.candidates[0][0], column.candidates[0][1], "fuzzy"
     for column in mapping.mapped():
         _suggest_values(column, export, targets)
@@ -213,7 +217,7 @@ def _suggest_values(column: ColumnMap, export: Export, targets: Targets) -> None
         for part in parts:
             if part in column.values or targets.level_of(column.field, part, labels) is not None:
                 continue
-            match = process.extractOne(labels.get(part, part), levels, scorer=fuzz.WRatio,
+            match = process.extractOne(labels.get(part, part), levels, scorer=fuzz.token_set_ratio,
                                        processor=utils.default_process)
             column.values[part] = match[0] if match and match[1] >= SUGGEST_SCORE else None
 
@@ -284,9 +288,15 @@ def load_mapping(path: str | Path, export: Export, codebook: Codebook,
 
 
 def _entry(header: str, entry: dict, targets: Targets, issues: list[ValidationIssue], where: dict) -> ColumnMap:
-    target = entry.get("item") if isinstance(entry, dict) else None
+    if isinstance(entry, str):  # shorthand "column: item"
+        entry = {"item": entry}
+    if not isinstance(entry, dict):
+        issues.append(ValidationIssue("expected 'item:' (and optional 'level:', 'values:') under the column",
+                                      **where, column=header, value=entry))
+        return ColumnMap(header, None, how="mapping file: invalid")
+    target = entry.get("item")
     if target is None:
-        return ColumnMap(header, None, how="mapping file: ignored")
+        return ColumnMap(header, None, how="metadata" if entry.get("how") == "metadata" else "ignored")
     target = str(target)
     if target not in targets.kinds:
         issues.append(ValidationIssue(f"{target!r} is neither a codebook item nor an identification question",

@@ -264,6 +264,8 @@ def _limesurvey_questions(frame: pd.DataFrame) -> list[Question]:
             continue
         if cls == "Q":
             kind = kinds.get(row.get("type/scale", ""), "text")
+            if kind == "number" and row.get("validation", "") == r"/^\d+$/":
+                kind = "integer"
             choices = (("Y", "Yes"), ("N", "No")) if kind == "yesno" else ()
             if row.get("type/scale") == "G":
                 choices = (("F", "Female"), ("M", "Male"))

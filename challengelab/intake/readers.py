@@ -159,7 +159,7 @@ def _csv_records(data: bytes, name: str) -> list[tuple[int, list[str]]]:
     records, start = [], 1
     try:
         for record in reader:
-            if any(cell.strip() for cell in record):
+            if record and (records or any(cell.strip() for cell in record)):  # rows of empty cells are rows
                 records.append((start, record))
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -198,6 +198,8 @@ def _finish(frame: pd.DataFrame, rows: list[int], name: str, fmt: str, columns: 
     folded = {h.lower(): h for h in frame.columns}
     id_column = next((folded[h] for h in ID_HEADERS.get(fmt, ()) if h in folded), None)
     meta = {h for h in frame.columns if _is_metadata(h, fmt)}
+    if fmt == "limesurvey":  # question timings: "<code>Time" next to "<code>"
+        meta |= {h for h in frame.columns if h.endswith("Time") and h[:-4] in frame.columns}
     if id_column:
         meta.add(id_column)
     return Export(frame, rows, name, fmt, columns, id_column, meta)
@@ -209,8 +211,8 @@ def _is_metadata(header: str, fmt: str) -> bool:
         return True
     if fmt == "redcap" and (low.endswith("_timestamp") or low.endswith("_complete") or low == "complete?"):
         return True
-    if fmt == "limesurvey" and (low.startswith("grouptime") or low.endswith("time") and "[" not in low
-                                or low.startswith("group time") or low.startswith("question time")):
+    if fmt == "limesurvey" and (low.startswith("grouptime") or low.startswith("group time")
+                                or low.startswith("question time")):
         return True
     return False
 
