@@ -437,3 +437,35 @@ def test_existing_outputs_are_refused_without_force(tmp_path):
 def test_the_intake_command_needs_its_inputs(tmp_path):
     result = cli("intake", FIXTURES / "generic.csv", "--out", tmp_path / "round.xlsx")
     assert result.exit_code == 2 and "--tasks" in result.output
+
+
+# --- property: whatever the answers, every row is accounted for and no entry is linked twice -----------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_BOARD = pd.read_csv(BOARDS, dtype=str)
+_CHALLENGES = list(pd.read_csv(TASKS, dtype=str)["challenge_name"].unique()) + ["", "Unknown Challenge"]
+_answer = st.tuples(
+    st.sampled_from(_CHALLENGES),
+    st.sampled_from(["", "liver", "tumour", "2D tracking", "T3"]),
+    st.one_of(st.sampled_from(list(_BOARD["team"])), st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12),
+              st.sampled_from(list(_BOARD["team"])).map(lambda t: t.upper()[:-1])),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_answer, min_size=1, max_size=12))
+def test_every_row_ends_linked_review_or_rejected(tmp_path, answers):
+    frame = pd.DataFrame([{"Team": team, "Challenge": challenge, "Task": task, "augmentation": "yes"}
+                          for challenge, task, team in answers])
+    raw = tmp_path / "export.csv"
+    frame.to_csv(raw, index=False)
+    result = run_intake(raw, TASKS, BOARDS)
+    counts = result.counts()
+    assert counts["rows_read"] == len(frame) == counts["linked"] + counts["review"] + counts["rejected"]
+    linked = result.links[result.links["status"] == "linked"]
+    assert not linked.duplicated(["task_id", "team"]).any()
+    assert len(result.survey.responses) == len(linked)
+    assert set(result.review["row"]) == set(result.links.loc[result.links["status"] != "linked", "row"])
+    assert (result.review["reason"] != "").all()
