@@ -346,10 +346,12 @@ def write_fixtures(folder: Path, *, example: bool = False) -> list[Path]:
     leaderboards().to_csv(folder / "leaderboards.csv", index=False)
     written += [folder / "tasks.csv", folder / "leaderboards.csv"]
     put("redcap_dictionary.csv", redcap_dictionary(CODEBOOK).to_csv(index=False, lineterminator="\n"))
+    if example:  # with a few answers a person has to look at (misspelt, accented, renamed teams)
+        put("redcap_export_synthetic.csv", redcap_records(people + tricky_people()[:4],
+                                                          folder / "redcap_dictionary.csv"))
+        put("README.md", EXAMPLE_README)
+        return written
     put("redcap_export.csv", redcap_records(people, folder / "redcap_dictionary.csv"))
-    if example:
-        (folder / "README.md").write_text(EXAMPLE_README, encoding="utf-8")
-        return written + [folder / "README.md"]
     put("redcap_export_labels.csv", redcap_records(people, folder / "redcap_dictionary.csv", labels=True))
     structure = limesurvey_structure(CODEBOOK)
     put("limesurvey_structure.txt", "\ufeff" + structure.to_csv(index=False, sep="\t", lineterminator="\n"))
@@ -376,7 +378,8 @@ Everything in this folder is invented (SYNTHETIC): the challenges, tasks, teams,
 It shows the files `challengelab intake` reads, made with `python tests/data/make_intake_fixtures.py --example`:
 
 * `redcap_dictionary.csv` - the REDCap data dictionary written by `challengelab questionnaire --format redcap`;
-* `redcap_export.csv` - a REDCap records export (raw codes) of a project made from that dictionary;
+* `redcap_export_synthetic.csv` - a REDCap records export (raw codes) of a project made from that dictionary,
+  with a few team names a person has to check (misspelt, accented, renamed);
 * `tasks.csv` - one row per task; `leaderboards.csv` - the final leaderboards (task_id, team, rank).
 """
 
