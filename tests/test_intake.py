@@ -469,3 +469,33 @@ def test_every_row_ends_linked_review_or_rejected(tmp_path, answers):
     assert len(result.survey.responses) == len(linked)
     assert set(result.review["row"]) == set(result.links.loc[result.links["status"] != "linked", "row"])
     assert (result.review["reason"] != "").all()
+
+
+# --- organizers and docstring examples ----------------------------------------------------------------------------
+
+
+def test_organizer_answers_link_to_tasks_and_two_for_one_task_go_to_review(tmp_path):
+    frame = pd.read_csv(FIXTURES / "generic.csv", dtype=str, keep_default_na=False)
+    organizers = frame[frame["role"] == "organizer"]
+    frame = pd.concat([frame, organizers.iloc[[0]]], ignore_index=True)
+    raw = tmp_path / "export.csv"
+    frame.to_csv(raw, index=False)
+    result = run_intake(raw, TASKS, BOARDS)
+    links = result.links[result.links["role"] == "organizer"]
+    task = organizers["Task"].iloc[0]
+    doubled = links[links["task_answer"] == task]
+    assert len(doubled) == 2 and (doubled["status"] == "review").all()
+    assert doubled["reason"].str.contains("claimed by rows").all()
+    assert len(result.survey.organizers) == len(organizers) - 1
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import challengelab.intake.fields as fields
+    import challengelab.intake.linking as linking
+    import challengelab.intake.questionnaire as questionnaire
+
+    for module in (fields, linking, questionnaire):
+        outcome = doctest.testmod(module)
+        assert outcome.failed == 0 and outcome.attempted > 0, module.__name__

@@ -150,9 +150,14 @@ def _show(run) -> None:
                "organizer answers; team names are replaced by pseudonymous ids.")
     review, mapping = st.tabs(["Link review", "Column mapping"])
     with review:
-        shown = result.links[["row", "status", "decision", "team_answer", "challenge_answer", "task_answer",
-                              "task_id", "team", "score", "reason", "candidates"]]
-        st.dataframe(shown, hide_index=True, width="stretch", key="intake_links_table")
+        order = result.links["status"].map({"review": 0, "rejected": 1, "linked": 2})
+        shown = result.links.assign(_order=order).sort_values(["_order", "row"], kind="stable")[
+            ["row", "status", "reason", "team_answer", "challenge_answer", "task_answer", "task_id", "team",
+             "score", "decision", "candidates"]]
+        st.caption("Rows waiting for a decision first; every raw row is listed.")
+        st.dataframe(shown, hide_index=True, width="stretch", key="intake_links_table",
+                     column_config={"reason": st.column_config.TextColumn(width="large"),
+                                    "candidates": st.column_config.TextColumn(width="large")})
         _resolve(result.links)
     with mapping:
         st.dataframe(result.mapping.table(), hide_index=True, width="stretch", key="intake_mapping_table")
