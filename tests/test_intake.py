@@ -454,6 +454,7 @@ _answer = st.tuples(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_answer, min_size=1, max_size=12))
 def test_every_row_ends_linked_review_or_rejected(tmp_path, answers):

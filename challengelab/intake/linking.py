@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 #: A response links automatically when its best candidate scores at least this (0-100) ...
@@ -38,7 +40,12 @@ def normalise_name(name: object) -> str:
     """
     if name is None or (isinstance(name, float) and name != name):
         return ""
-    text = unicodedata.normalize("NFKD", str(name))
+    return _normalised(str(name))
+
+
+@lru_cache(maxsize=65536)
+def _normalised(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().replace("&", " and ")
     return re.sub(r"[\W_]+", " ", text).strip()
 
@@ -63,6 +70,21 @@ def name_score(answer: str, name: str) -> float:
     return round(max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""))), 1)
 
 
+def name_scores(answer: str, names: list[str]) -> np.ndarray:
+    """:func:`name_score` of one answer against many (already normalised) names, vectorised."""
+    from rapidfuzz import fuzz, process
+
+    a = normalise_name(answer)
+    if not a or not names:
+        return np.zeros(len(names))
+    compact = [n.replace(" ", "") for n in names]
+    scores = np.maximum(process.cdist([a], names, scorer=fuzz.token_sort_ratio)[0],
+                        process.cdist([a.replace(" ", "")], compact, scorer=fuzz.ratio)[0]).astype(float)
+    scores[np.array([c == a.replace(" ", "") for c in compact], dtype=bool)] = 100.0
+    scores[np.array([not n for n in names], dtype=bool)] = 0.0
+    return np.round(scores, 1)
+
+
 @dataclass
 class Entry:
     task_id: str
@@ -76,9 +98,22 @@ class Board:
 
     tasks: pd.DataFrame  # task_id, challenge_id, challenge_name, task_name, ... (strings)
     entries: list[Entry]
+    _fits: dict = field(default_factory=dict, repr=False)
+    _by_task: dict = field(default_factory=dict, repr=False)
 
-    def entries_of(self, task_id: str) -> list[Entry]:
-        return [e for e in self.entries if e.task_id == task_id]
+    def arrays(self) -> tuple[np.ndarray, list[str]]:
+        """Every entry's task id and normalised team name, in leaderboard-file order."""
+        if not self._by_task:
+            self._by_task["tasks"] = np.array([e.task_id for e in self.entries], dtype=object)
+            self._by_task["names"] = [normalise_name(e.team) for e in self.entries]
+        return self._by_task["tasks"], self._by_task["names"]
+
+    def fits(self, challenge: str | None, task: str | None) -> dict[str, float]:
+        """:func:`task_scores`, remembered per distinct answer pair."""
+        key = (challenge, task)
+        if key not in self._fits:
+            self._fits[key] = task_scores(challenge, task, self.tasks)
+        return self._fits[key]
 
 
 @dataclass
@@ -116,18 +151,22 @@ def task_scores(challenge: str | None, task: str | None, tasks: pd.DataFrame) ->
     return scores
 
 
-def candidates_for(challenge: str | None, task: str | None, team: str | None, board: Board
-                   ) -> list[tuple[Entry, float]]:
-    """Leaderboard entries ranked by the weaker of their task fit and team-name similarity."""
-    fits = task_scores(challenge, task, board.tasks)
-    scored = []
-    for entry in board.entries:
-        fit = fits.get(entry.task_id, 0.0)
-        if fit < CANDIDATE_SCORE:
-            continue
-        scored.append((entry, min(fit, name_score(team, entry.team) if team else 0.0)))
-    scored.sort(key=lambda pair: (-pair[1], pair[0].task_id, pair[0].rank, pair[0].team))
-    return scored
+def candidates_for(challenge: str | None, task: str | None, team: str | None, board: Board, *,
+                   limit: int = N_CANDIDATES) -> list[tuple[Entry, float]]:
+    """The best leaderboard entries, scored by the weaker of their task fit and team-name similarity.
+
+    Ties keep the order of the leaderboards file.
+    """
+    tasks, names = board.arrays()
+    fits = board.fits(challenge, task)
+    fit = np.array([fits.get(t, 0.0) for t in tasks], dtype=float)
+    keep = np.flatnonzero(fit >= CANDIDATE_SCORE)
+    if keep.size == 0:
+        return []
+    teams = name_scores(team, [names[i] for i in keep]) if team else np.zeros(keep.size)
+    scores = np.minimum(fit[keep], teams)
+    best = np.argsort(-scores, kind="stable")[:max(limit, 2)]
+    return [(board.entries[keep[i]], float(scores[i])) for i in best]
 
 
 def decide(challenge: str | None, task: str | None, team: str | None, board: Board) -> Decision:
@@ -137,7 +176,7 @@ def decide(challenge: str | None, task: str | None, team: str | None, board: Boa
     scored = candidates_for(challenge, task, team, board)
     listed = [c for c in scored if c[1] >= CANDIDATE_SCORE][:N_CANDIDATES]
     if not scored or scored[0][1] < CANDIDATE_SCORE:
-        fits = task_scores(challenge, task, board.tasks)
+        fits = board.fits(challenge, task)
         if not fits or max(fits.values()) < CANDIDATE_SCORE:
             return Decision(REVIEW, reason="the challenge/task answer matches no task in the tasks file",
                             candidates=listed)
@@ -155,7 +194,7 @@ def decide(challenge: str | None, task: str | None, team: str | None, board: Boa
 
 def task_decision(challenge: str | None, task: str | None, board: Board) -> Decision:
     """The automatic decision for an organizer response: one task, no team."""
-    fits = task_scores(challenge, task, board.tasks)
+    fits = board.fits(challenge, task)
     ranked = sorted(fits.items(), key=lambda kv: (-kv[1], kv[0]))
     if not ranked or ranked[0][1] < LINK_SCORE:
         return Decision(REVIEW, reason="the challenge/task answer matches no task well enough")

@@ -364,15 +364,6 @@ def team_ids_of(board: Board) -> dict[str, tuple[str, list[str]]]:
     return by_name
 
 
-def _team_id(team: str, team_ids: dict) -> str:
-    from challengelab.intake.linking import normalise_name
-
-    for spelling, (team_id, _) in team_ids.items():
-        if normalise_name(spelling) == normalise_name(team):
-            return team_id
-    raise KeyError(team)
-
-
 def _round_tables(board: Board, answers: Answers, decisions: list[Decision], team_ids: dict,
                   codebook: Codebook) -> dict[str, pd.DataFrame]:
     tasks = board.tasks
@@ -382,17 +373,21 @@ def _round_tables(board: Board, answers: Answers, decisions: list[Decision], tea
     task_table = pd.DataFrame({"task_id": tasks["task_id"], "challenge_id": tasks["challenge_id"],
                                "name": tasks["task_name"], "task_category": tasks["task_category"],
                                "modality": tasks["modality"], "n_teams": tasks["task_id"].map(n_teams)})
+    from challengelab.intake.linking import normalise_name
+
     items = codebook.names(table="responses")
     organizer_items = codebook.names(table="organizers")
+    ids = {normalise_name(spelling): team_id for spelling, (team_id, _) in team_ids.items()}
+    records = answers.frame.to_dict("records")
     responses, organizers = [], []
     for position, decision in enumerate(decisions):
         if decision.status != LINKED:
             continue
-        record = answers.frame.iloc[position]
+        record = records[position]
         if decision.team is None:
             organizers.append({"task_id": decision.task_id, **{n: record[n] for n in organizer_items}})
         else:
-            responses.append({"task_id": decision.task_id, "team_id": _team_id(decision.team, team_ids),
+            responses.append({"task_id": decision.task_id, "team_id": ids[normalise_name(decision.team)],
                               "rank": decision.rank, **{n: record[n] for n in items}})
     return {"challenges": challenges, "tasks": task_table,
             "responses": pd.DataFrame(responses, columns=["task_id", "team_id", "rank", *items]),
