@@ -500,3 +500,42 @@ def test_docstring_examples_run():
     for module in (fields, linking, questionnaire):
         outcome = doctest.testmod(module)
         assert outcome.failed == 0 and outcome.attempted > 0, module.__name__
+
+
+def test_redcap_project_with_its_own_names_and_codes_reads_through_its_dictionary(tmp_path):
+    dictionary = redcap_dictionary("2021")
+    degree = dictionary["Variable / Field Name"] == "lead_degree"
+    dictionary.loc[degree, "Variable / Field Name"] = "degree_of_lead"
+    dictionary.loc[degree, "Choices, Calculations, OR Slider Labels"] = \
+        "10, Bachelor | 20, Master | 30, Doctorate | 40, Professor"
+    dictionary.loc[degree, "Field Annotation"] = ""
+    path = tmp_path / "project_dictionary.csv"
+    dictionary.to_csv(path, index=False)
+    people = fixtures.respondents(seed=5)
+    for person in people:  # the project's field name and capitalised labels
+        degree = person["answers"].get("lead_degree")
+        person["answers"]["degree_of_lead"] = degree.capitalize() if degree else None
+    export = tmp_path / "records.csv"
+    export.write_text(fixtures.redcap_records(people, path))
+    assert "degree_of_lead" in export.read_text().splitlines()[0]
+    result = run_intake(export, TASKS, BOARDS, dictionary=path)
+    assert result.counts()["linked"] == len(people)
+    got = result.survey.responses.sort_values(["task_id", "rank"])["lead_degree"].astype(object)
+    want = [p["answers"].get("lead_degree") for p in sorted(
+        (p for p in people if p["role"] == "participant"), key=lambda p: (p["expect"][0], p["expect"][2]))]
+    assert [None if pd.isna(g) else g for g in got] == want and any(want)
+
+
+def test_semicolon_separated_export_reads_the_same():
+    text = (FIXTURES / "limesurvey_codes.csv").read_text(encoding="utf-8-sig")
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    path = Path(pytest.importorskip("tempfile").mkdtemp()) / "semicolons.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    a = run_intake(FIXTURES / "limesurvey_codes.csv", TASKS, BOARDS)
+    b = run_intake(path, TASKS, BOARDS)
+    pd.testing.assert_frame_equal(a.survey.responses, b.survey.responses)
