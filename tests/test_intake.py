@@ -539,3 +539,33 @@ def test_semicolon_separated_export_reads_the_same():
     a = run_intake(FIXTURES / "limesurvey_codes.csv", TASKS, BOARDS)
     b = run_intake(path, TASKS, BOARDS)
     pd.testing.assert_frame_equal(a.survey.responses, b.survey.responses)
+
+
+def test_committed_fixtures_are_what_the_script_builds(tmp_path):
+    written = fixtures.write_fixtures(tmp_path)
+    for path in written:
+        committed = FIXTURES / path.name
+        if path.suffix == ".sav":
+            import pyreadstat
+
+            fresh, old = pyreadstat.read_sav(str(path))[0], pyreadstat.read_sav(str(committed))[0]
+            pd.testing.assert_frame_equal(fresh, old)
+        elif path.suffix == ".xlsx":
+            pd.testing.assert_frame_equal(pd.read_excel(path), pd.read_excel(committed))
+        else:
+            assert path.read_bytes() == committed.read_bytes(), path.name
+
+
+def test_role_answers_in_other_words():
+    frame = pd.read_csv(FIXTURES / "generic.csv", dtype=str, keep_default_na=False)
+    frame["role"] = frame["role"].replace({"organizer": "Challenge organiser", "participant": "Participant"})
+    path = Path(pytest.importorskip("tempfile").mkdtemp()) / "roles.csv"
+    frame.to_csv(path, index=False)
+    assert run_intake(path, TASKS, BOARDS).counts()["linked"] == len(frame)
+
+
+def test_bundled_example_is_what_the_script_builds(tmp_path):
+    example = DATA.parent.parent / "data" / "example" / "intake"
+    for path in fixtures.write_fixtures(tmp_path, example=True):
+        assert path.read_bytes() == (example / path.name).read_bytes(), path.name
+    assert "SYNTHETIC" in (example / "README.md").read_text()

@@ -111,7 +111,11 @@ class Targets:
             folded = normal_text(answer)
             return "yes" if folded in _TRUE else "no" if folded in _FALSE else None
         by_text = {normal_text(level): level for level in self.levels.get(target, ())}
-        return by_text.get(normal_text(answer))
+        found = by_text.get(normal_text(answer))
+        if found is None and target == "respondent_role":  # "Organiser", "Challenge organizer", "Participant"
+            folded = normal_text(answer)
+            found = "organizer" if "organi" in folded else "participant" if "particip" in folded else None
+        return found
 
     def names(self) -> list[str]:
         return [item.name for item in self.codebook.items] + list(IDENTIFICATION)

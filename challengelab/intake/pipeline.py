@@ -126,7 +126,7 @@ def run_intake(raw: str | Path, tasks: str | Path, leaderboards: str | Path, *,
     key = pd.DataFrame([{"team_id": team_id, "team": team, "tasks": "; ".join(tasks_of)}
                         for team, (team_id, tasks_of) in team_ids.items()],
                        columns=["team_id", "team", "tasks"]).sort_values("team_id", ignore_index=True)
-    warnings = [*chosen.issues, *describe_unmapped(chosen, export), *answers.warnings]
+    warnings = [*chosen.issues, *describe_unmapped(chosen, export), *answers.warnings, *survey.warnings]
     return IntakeResult(tables, survey, links_frame, key, chosen, export, metadata, warnings)
 
 
