@@ -569,3 +569,20 @@ def test_bundled_example_is_what_the_script_builds(tmp_path):
     for path in fixtures.write_fixtures(tmp_path, example=True):
         assert path.read_bytes() == (example / path.name).read_bytes(), path.name
     assert "SYNTHETIC" in (example / "README.md").read_text()
+
+
+def test_intake_imports_only_its_lower_layers():
+    import ast
+
+    allowed = ("challengelab.intake", "challengelab.survey", "challengelab.errors", "challengelab._paths",
+               "challengelab.vocabulary")
+    package = Path(challengelab.__file__).parent / "intake"
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("challengelab"):
+                assert node.module.startswith(allowed), (path.name, node.module)
+                assert not any(a.name.startswith("_") for a in node.names
+                               if not node.module.startswith("challengelab.intake")), (path.name, node.module)
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("challengelab") and not a.name.startswith(allowed)
+                               for a in node.names), path.name

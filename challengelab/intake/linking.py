@@ -99,14 +99,14 @@ class Board:
     tasks: pd.DataFrame  # task_id, challenge_id, challenge_name, task_name, ... (strings)
     entries: list[Entry]
     _fits: dict = field(default_factory=dict, repr=False)
-    _by_task: dict = field(default_factory=dict, repr=False)
+    _arrays: dict = field(default_factory=dict, repr=False)
 
     def arrays(self) -> tuple[np.ndarray, list[str]]:
         """Every entry's task id and normalised team name, in leaderboard-file order."""
-        if not self._by_task:
-            self._by_task["tasks"] = np.array([e.task_id for e in self.entries], dtype=object)
-            self._by_task["names"] = [normalise_name(e.team) for e in self.entries]
-        return self._by_task["tasks"], self._by_task["names"]
+        if not self._arrays:
+            self._arrays["tasks"] = np.array([e.task_id for e in self.entries], dtype=object)
+            self._arrays["names"] = [normalise_name(e.team) for e in self.entries]
+        return self._arrays["tasks"], self._arrays["names"]
 
     def fits(self, challenge: str | None, task: str | None) -> dict[str, float]:
         """:func:`task_scores`, remembered per distinct answer pair."""

@@ -221,12 +221,13 @@ _CHECKBOX = re.compile(r"^(?P<base>[A-Za-z][A-Za-z0-9_]*?)___(?P<sub>[A-Za-z0-9_
 _BRACKET = re.compile(r"^(?P<base>.+?)\s*\[(?P<sub>[^\[\]]+)\]$")
 _CHOICE = re.compile(r"^(?P<base>.+?)\s*\(choice=(?P<sub>.+)\)$")
 _QUALTRICS = re.compile(r"^(?P<base>Q[A-Za-z0-9]*?)_(?P<sub>\d+)$")
+_SUBCODE = re.compile(r"^(?P<base>[A-Za-z][A-Za-z0-9_]*?)_(?P<sub>SQ\d+)$")  # LimeSurvey codes in SPSS/R exports
 
 
 def _describe(header: str, fmt: str, text: str | None = None) -> ExportColumn:
     """Split a header into question and choice parts, by the tool's naming rules."""
     patterns = {"redcap": (_CHECKBOX, _CHOICE), "limesurvey": (_BRACKET,), "qualtrics": (_QUALTRICS, _BRACKET),
-                "spss": (_CHECKBOX, _BRACKET), "generic": (_CHECKBOX, _BRACKET, _CHOICE)}[fmt]
+                "spss": (_CHECKBOX, _SUBCODE, _BRACKET), "generic": (_CHECKBOX, _SUBCODE, _BRACKET, _CHOICE)}[fmt]
     for pattern in patterns:
         match = pattern.match(header)
         if match:
