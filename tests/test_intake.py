@@ -360,6 +360,10 @@ def test_a_links_decision_naming_no_entry_goes_to_review(tmp_path):
     result = run_intake(FIXTURES / "tricky_generic.csv", TASKS, BOARDS, links=links)
     first = result.links.iloc[0]
     assert first["status"] == "review" and "not a leaderboard entry" in first["reason"]
+    assert (first["decision"], first["team"]) == ("link", "Nobody")  # the person's decision is kept to be fixed
+    again = tmp_path / "again.csv"
+    result.links.to_csv(again, index=False)
+    assert run_intake(FIXTURES / "tricky_generic.csv", TASKS, BOARDS, links=again).links.iloc[0]["status"] == "review"
 
 
 # --- 5. nothing lost ----------------------------------------------------------------------------------------------
@@ -384,10 +388,12 @@ def test_no_row_is_ever_dropped(tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(EXPORTS))
-def test_counts_add_up_for_every_fixture(name):
-    if name == "qualtrics.csv":
-        pytest.skip("needs a mapping file; covered by the suggestion test")
-    result = run_intake(FIXTURES / name, TASKS, BOARDS)
+def test_counts_add_up_for_every_fixture(name, tmp_path):
+    mapping = None
+    if name == "qualtrics.csv":  # hand-typed questions: confirm the suggested mapping as it is
+        mapping = tmp_path / "mapping.yaml"
+        assert cli("intake", FIXTURES / name, "--suggest", mapping).exit_code == 0
+    result = run_intake(FIXTURES / name, TASKS, BOARDS, mapping=mapping)
     counts = result.counts()
     assert counts["rows_read"] == len(read_export(FIXTURES / name).frame)
     assert counts["rows_read"] == counts["linked"] + counts["review"] + counts["rejected"]

@@ -223,8 +223,7 @@ def resolve_conflicts(decisions: list[Decision], rows: list[int], *, key=lambda 
                                                                  decision.rank or 0), decision.score or 0.0)]
             decision.status, decision.reason = REVIEW, f"the entry {what} is claimed by rows {others}"
             if decision.by == "links file":
-                decision.reason += " (all by the links file)"
-            decision.by = "auto"
+                decision.reason += " (more than one by the links file: keep one)"
 
 
 def format_candidates(candidates: list[tuple[Entry, float]]) -> str:

@@ -314,10 +314,13 @@ def _person_link(chosen: tuple, entries: dict, board: Board, organizer: bool) ->
     if organizer:
         if task_id in set(board.tasks["task_id"]):
             return Decision(LINKED, task_id, None, None, None, by="links file")
-        return Decision(REVIEW, reason=f"links file row {row}: task {task_id!r} is not in the tasks file")
+        return Decision(REVIEW, task_id, reason=f"links file row {row}: task {task_id!r} is not in the tasks file",
+                        by="links file")
     entry = entries.get((task_id, team))
     if entry is None:
-        return Decision(REVIEW, reason=f"links file row {row}: {task_id} / {team} is not a leaderboard entry")
+        return Decision(REVIEW, task_id, team, reason=f"links file row {row}: {task_id} / {team} is not a "
+                        "leaderboard entry",
+                        by="links file")
     return Decision(LINKED, entry.task_id, entry.team, entry.rank, None, by="links file")
 
 
