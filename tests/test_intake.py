@@ -592,3 +592,15 @@ def test_intake_imports_only_its_lower_layers():
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("challengelab") and not a.name.startswith(allowed)
                                for a in node.names), path.name
+
+
+def test_an_organizer_link_decision_needs_only_the_task(tmp_path):
+    result = run_intake(FIXTURES / "generic.csv", TASKS, BOARDS)
+    links = result.links.copy()
+    organizer = links.index[links["role"] == "organizer"][0]
+    links.loc[organizer, ["decision", "task_id"]] = ["link", "T4"]
+    path = tmp_path / "links.csv"
+    links.to_csv(path, index=False)
+    again = run_intake(FIXTURES / "generic.csv", TASKS, BOARDS, links=path)
+    assert again.links.loc[organizer, ["status", "task_id", "decision"]].tolist() == ["linked", "T4", "link"]
+    assert "T4" in set(again.survey.organizers["task_id"])

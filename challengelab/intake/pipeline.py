@@ -258,14 +258,16 @@ def read_links(path: str | Path) -> dict[str, tuple[str, str, str, int]]:
         raise IntakeError([ValidationIssue(f"not a links file: column {c!r} is missing", file=name, row=1,
                                            column=c) for c in missing])
     decisions, issues = {}, []
-    for row, record in zip(rows, frame[["response", "decision", "task_id", "team"]].itertuples(index=False)):
+    roles = frame["role"] if "role" in frame.columns else pd.Series("participant", index=frame.index)
+    for row, role, record in zip(rows, roles, frame[["response", "decision", "task_id", "team"]].itertuples(
+            index=False)):
         decision = record.decision.strip().lower()
         if decision in ("", "auto"):
             continue
         if decision not in ("link", "reject"):
             issues.append(ValidationIssue("decision must be empty, 'link' or 'reject'", file=name, row=row,
                                           column="decision", value=record.decision))
-        elif decision == "link" and not (record.task_id and record.team):
+        elif decision == "link" and not (record.task_id and (record.team or role == "organizer")):
             issues.append(ValidationIssue("a 'link' decision needs task_id and team (copy one of the candidates)",
                                           file=name, row=row, column="team"))
         decisions[record.response] = (decision, record.task_id, record.team, row)
