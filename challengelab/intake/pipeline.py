@@ -15,7 +15,7 @@ import pandas as pd
 
 from challengelab.errors import SurveyValidationError, ValidationIssue
 from challengelab.intake.linking import (LINKED, REJECTED, REVIEW, Board, Decision, Entry, decide,
-                                         format_candidates, resolve_conflicts, task_decision)
+                                         format_candidates, normalise_name, resolve_conflicts, task_decision)
 from challengelab.intake.mapping import Answers, Mapping, apply_mapping, auto_mapping, describe_unmapped, \
     load_mapping
 from challengelab.intake.questionnaire import DictionaryError, read_dictionary
@@ -194,8 +194,6 @@ def _entries(frame: pd.DataFrame, rows: list[int], file: str, task_ids: set[str]
              issues: list[ValidationIssue]) -> tuple[list[Entry], dict[str, int]]:
     entries: list[Entry] = []
     seen: dict[tuple[str, str], int] = {}
-    from challengelab.intake.linking import normalise_name
-
     for row, record in zip(rows, frame[list(LEADERBOARD_COLUMNS)].itertuples(index=False)):
         where = {"file": file, "row": row}
         if record.task_id not in task_ids:
@@ -282,7 +280,7 @@ def _decide_all(export: Export, answers: Answers, board: Board, by_person: dict,
     item_problems = _item_problems(export, answers, codebook)
     keys = export.response_keys()
     decisions: list[Decision] = []
-    entries = {(e.task_id, e.team): e for e in board.entries}
+    entries = {(e.task_id, normalise_name(e.team)): e for e in board.entries}
     for position, key in enumerate(keys):
         record = frame.iloc[position]
         organizer = record["respondent_role"] == "organizer"
@@ -318,7 +316,7 @@ def _person_link(chosen: tuple, entries: dict, board: Board, organizer: bool) ->
             return Decision(LINKED, task_id, None, None, None, by="links file")
         return Decision(REVIEW, task_id, reason=f"links file row {row}: task {task_id!r} is not in the tasks file",
                         by="links file")
-    entry = entries.get((task_id, team))
+    entry = entries.get((task_id, normalise_name(team)))
     if entry is None:
         return Decision(REVIEW, task_id, team, reason=f"links file row {row}: {task_id} / {team} is not a "
                         "leaderboard entry",
@@ -353,8 +351,6 @@ def _item_problems(export: Export, answers: Answers, codebook: Codebook) -> dict
 
 def team_ids_of(board: Board) -> dict[str, tuple[str, list[str]]]:
     """Pseudonymous ids for every leaderboard team (same normalised name = same team), in leaderboard order."""
-    from challengelab.intake.linking import normalise_name
-
     order = {task_id: i for i, task_id in enumerate(board.tasks["task_id"])}
     entries = sorted(board.entries, key=lambda e: (order.get(e.task_id, 0), e.rank, normalise_name(e.team)))
     by_name: dict[str, tuple[str, list[str]]] = {}
@@ -378,8 +374,6 @@ def _round_tables(board: Board, answers: Answers, decisions: list[Decision], tea
     task_table = pd.DataFrame({"task_id": tasks["task_id"], "challenge_id": tasks["challenge_id"],
                                "name": tasks["task_name"], "task_category": tasks["task_category"],
                                "modality": tasks["modality"], "n_teams": tasks["task_id"].map(n_teams)})
-    from challengelab.intake.linking import normalise_name
-
     items = codebook.names(table="responses")
     organizer_items = codebook.names(table="organizers")
     ids = {normalise_name(spelling): team_id for spelling, (team_id, _) in team_ids.items()}
