@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 import challengelab
 from challengelab.intake import IntakeError
-from challengelab.intake.session import (Upload, candidate_entries, example_uploads, run_uploads, set_decision)
+from challengelab.intake.session import (Upload, candidate_entries, example_uploads, run_uploads, set_decision,
+                                         suggestion_bytes)
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -131,3 +132,18 @@ def test_decision_helpers():
         set_decision(links, "a", "maybe")
     with pytest.raises(KeyError):
         set_decision(links, "b", "reject")
+
+
+def test_mapping_proposal_for_an_export_without_known_columns():
+    import yaml
+
+    uploads = example_uploads()
+    text = b"Teamname,Which challenge,Did you augment?\nDeepSeg,Liver Tumour Segmentation Challenge,Ja\n"
+    uploads["export"] = Upload("handmade.csv", text)
+    with pytest.raises(IntakeError):
+        run_uploads(uploads)
+    proposal = yaml.safe_load(suggestion_bytes(uploads))
+    assert proposal["source"] == "handmade.csv"
+    assert proposal["columns"]["Which challenge"]["item"] == "challenge_name"
+    assert proposal["columns"]["Teamname"]["item"] == "team_name"
+    assert proposal["columns"]["Did you augment?"]["candidates"][0]["item"] == "augmentation"

@@ -68,6 +68,31 @@ def run_uploads(uploads: dict[str, Upload], *, links: pd.DataFrame | None = None
     return IntakeRun(result, files)
 
 
+def suggestion_bytes(uploads: dict[str, Upload], *, codebook: str = "2021") -> bytes:
+    """A mapping proposal (the ``--suggest`` YAML) for the uploaded export, its dictionary and mapping if any.
+
+    Raises
+    ------
+    IntakeError
+        When the export (or dictionary, or mapping) cannot be read.
+    """
+    from challengelab.intake.mapping import mapping_yaml, suggest_mapping
+    from challengelab.intake.pipeline import load_inputs
+
+    with tempfile.TemporaryDirectory(prefix="challengelab-intake-") as folder:
+        paths = {}
+        for role in ("export", "dictionary", "mapping"):
+            if role in uploads:
+                (Path(folder) / role).mkdir()
+                paths[role] = Path(folder) / role / Path(uploads[role].name).name
+                paths[role].write_bytes(uploads[role].content)
+        export, questions, chosen, book = load_inputs(paths["export"], codebook=codebook,
+                                                      mapping=paths.get("mapping"),
+                                                      dictionary=paths.get("dictionary"))
+        proposal = suggest_mapping(export, book, questions, base=chosen)
+        return mapping_yaml(proposal, export, book).encode("utf-8")
+
+
 def set_decision(links: pd.DataFrame, response: str, decision: str, *, task_id: str = "",
                  team: str = "") -> pd.DataFrame:
     """A copy of the links table with a person's decision for one response (``link`` or ``reject``, or ``""``)."""

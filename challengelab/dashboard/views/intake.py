@@ -13,7 +13,8 @@ import streamlit as st
 
 from challengelab.errors import issues_frame
 from challengelab.intake.pipeline import IntakeError
-from challengelab.intake.session import Upload, candidate_entries, example_uploads, run_uploads, set_decision
+from challengelab.intake.session import (Upload, candidate_entries, example_uploads, run_uploads, set_decision,
+                                         suggestion_bytes)
 
 FILES_KEY = "intake_files"  # role -> Upload
 LINKS_KEY = "intake_links"  # the links table with the person's decisions
@@ -80,6 +81,21 @@ def _run(files: dict[str, Upload], synthetic: bool):
     return outcome
 
 
+def _suggestion(files: dict[str, Upload]) -> bytes:
+    try:
+        return suggestion_bytes(files)
+    except IntakeError as exc:
+        return ("# no proposal: " + "; ".join(str(i) for i in exc.issues) + "\n").encode("utf-8")
+
+
+def _suggestion_button(files: dict[str, Upload]) -> None:
+    st.download_button("Download a mapping proposal (.yaml)", data=lambda: _suggestion(files),
+                       file_name="mapping.yaml", mime="application/yaml", icon=":material/edit_note:",
+                       key="intake_download_mapping", on_click="ignore",
+                       help="Every column with the item it maps to (or rapidfuzz candidates); edit it and upload "
+                            "it as the mapping file.")
+
+
 def _show_problems(outcome) -> None:
     if outcome and isinstance(outcome[0], str):
         st.error(f"**The files could not be processed:** {outcome[0]}", icon=":material/error:")
@@ -87,6 +103,7 @@ def _show_problems(outcome) -> None:
     st.error(f"**Nothing was written: {len(outcome)} problem(s).** Fix the files named below and upload them "
              "again.", icon=":material/error:")
     st.dataframe(issues_frame(outcome), hide_index=True, width="stretch")
+    _suggestion_button(st.session_state.get(FILES_KEY) or {})
 
 
 def _resolve(links: pd.DataFrame) -> None:
@@ -122,13 +139,17 @@ def _resolve(links: pd.DataFrame) -> None:
 
 def _downloads(run) -> None:
     files = run.files
-    left, middle, right = st.columns(3)
+    left, middle, review, right = st.columns(4)
     left.download_button("Download the round (.xlsx)", data=files["round"].content, file_name=files["round"].name,
                          mime=XLSX, icon=":material/download:", key="intake_download_round", on_click="ignore",
                          type="primary")
     middle.download_button("Download the links file (.csv)", data=files["links"].content,
                            file_name=files["links"].name, mime="text/csv", icon=":material/download:",
                            key="intake_download_links", on_click="ignore")
+    review.download_button("Download the review file (.csv)", data=files["review"].content,
+                           file_name=files["review"].name, mime="text/csv", icon=":material/download:",
+                           key="intake_download_review", on_click="ignore",
+                           help="Every row not linked, with its reason and candidates.")
     right.download_button("Download the team key (.csv)", data=files["key"].content, file_name=files["key"].name,
                           mime="text/csv", icon=":material/key:", key="intake_download_key", on_click="ignore",
                           help="Team names and their pseudonymous ids: keep it private.")
@@ -161,6 +182,7 @@ def _show(run) -> None:
         _resolve(result.links)
     with mapping:
         st.dataframe(result.mapping.table(), hide_index=True, width="stretch", key="intake_mapping_table")
+        _suggestion_button(st.session_state.get(FILES_KEY) or {})
         if result.warnings:
             st.caption(f"{len(result.warnings)} warning(s), e.g. unmapped columns:")
             st.dataframe(issues_frame(result.warnings), hide_index=True, width="stretch")
