@@ -99,13 +99,13 @@ def limesurvey_structure(codebook: str | Path | Codebook = "2021", *, language: 
     sections = _sections(codebook)
     rows = [_ls_row("S", "language", language), _ls_row("S", "format", "G"),
             _ls_row("SL", "surveyls_title", codebook.title or f"challengelab {codebook.name}", language=language)]
-    group = None
-    qid = 0
+    group, gid, qid = None, 0, 0  # ids are optional (rows relate by order); given as LimeSurvey exports them
     for question in codebook_questions(codebook, "limesurvey"):
         section = sections.get(question.field or "", "identification")
         if section != group:
-            group = section
-            rows.append(_ls_row("G", _SECTIONS.get(section, section), "", language=language, relevance="1"))
+            group, gid = section, gid + 1
+            rows.append(_ls_row("G", _SECTIONS.get(section, section), "", language=language, relevance="1",
+                                id=str(gid)))
         qid += 1
         row = _ls_row("Q", question.code, question.text, language=language, relevance=_ls_relevance(question),
                       type_scale=_LS_TYPES[question.kind], id=str(qid))
@@ -117,9 +117,11 @@ def limesurvey_structure(codebook: str | Path | Codebook = "2021", *, language: 
             if question.kind == "integer":
                 row["validation"] = r"/^\d+$/"
         rows.append(row)
-        if question.kind == "multi":
-            rows += [_ls_row("SQ", code, text, language=language, type_scale="0", id=str(qid), relevance="1")
-                     for code, text in question.choices]
+        if question.kind == "multi":  # subquestions are questions too: own ids, related to their parent
+            for position, (code, text) in enumerate(question.choices, start=1):
+                rows.append(_ls_row("SQ", code, text, language=language, type_scale="0", id=str(qid + position),
+                                    relevance="1", related_id=str(qid)))
+            qid += len(question.choices)
         elif question.kind == "single":
             rows += [_ls_row("A", code, text, language=language, type_scale="0", id=str(qid))
                      for code, text in question.choices]
@@ -191,9 +193,9 @@ def _redcap_row(name: str, field_type: str, label: str, *, section_header: str =
 
 
 def _ls_row(cls: str, name: str, text: str, *, language: str = "", relevance: str = "", type_scale: str = "",
-            id: str = "") -> dict[str, str]:
+            id: str = "", related_id: str = "") -> dict[str, str]:
     row = dict.fromkeys(LIMESURVEY_COLUMNS, "")
-    row.update({"id": id, "class": cls, "type/scale": type_scale, "name": name, "relevance": relevance,
+    row.update({"id": id, "related_id": related_id, "class": cls, "type/scale": type_scale, "name": name, "relevance": relevance,
                 "text": text, "language": language})
     return row
 
