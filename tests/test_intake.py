@@ -501,9 +501,12 @@ def test_docstring_examples_run():
 
     import challengelab.intake.fields as fields
     import challengelab.intake.linking as linking
+    import challengelab.intake.mapping as mapping
+    import challengelab.intake.pipeline as pipeline
     import challengelab.intake.questionnaire as questionnaire
+    import challengelab.intake.readers as readers
 
-    for module in (fields, linking, questionnaire):
+    for module in (fields, linking, mapping, pipeline, questionnaire, readers):
         outcome = doctest.testmod(module)
         assert outcome.failed == 0 and outcome.attempted > 0, module.__name__
 

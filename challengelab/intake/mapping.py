@@ -122,7 +122,19 @@ class Targets:
 
 
 def auto_mapping(export: Export, codebook: Codebook, questions: list[Question] | None = None) -> Mapping:
-    """The exact mapping of every column (see the module notes); unmapped columns are left without a field."""
+    """The exact mapping of every column (see the module notes); unmapped columns are left without a field.
+
+    Examples
+    --------
+    >>> from challengelab._paths import example_dir
+    >>> from challengelab.intake.readers import read_export
+    >>> from challengelab.survey.codebook import load_codebook
+    >>> export = read_export(example_dir() / "intake" / "redcap_export_synthetic.csv")
+    >>> mapping = auto_mapping(export, load_codebook("2021"))
+    >>> column = mapping.columns["motivation___2"]
+    >>> column.field, column.level, len(mapping.unmapped())
+    ('motivation', 'prize money', 0)
+    """
     targets = Targets(codebook, questions, export.format)
     columns = {}
     for header, described in export.columns.items():

@@ -104,6 +104,17 @@ def run_intake(raw: str | Path, tasks: str | Path, leaderboards: str | Path, *,
     ------
     IntakeError
         With every located problem; nothing has been written.
+
+    Examples
+    --------
+    >>> from challengelab._paths import example_dir
+    >>> folder = example_dir() / "intake"  # SYNTHETIC files
+    >>> result = run_intake(folder / "redcap_export_synthetic.csv", folder / "tasks.csv",
+    ...                     folder / "leaderboards.csv", synthetic=True)
+    >>> result.counts()
+    {'rows_read': 21, 'linked': 16, 'review': 5, 'rejected': 0}
+    >>> result.survey.is_synthetic, result.survey.responses["team_id"].iloc[0]
+    (True, 'team_005')
     """
     export, questions, chosen, codebook = load_inputs(raw, codebook=codebook, mapping=mapping,
                                                       dictionary=dictionary, raw_name=raw_name)

@@ -111,6 +111,15 @@ def read_export(path: str | Path, *, name: str | None = None) -> Export:
     ------
     ExportError
         The file is missing, binary (an image renamed .csv), empty, or has no header.
+
+    Examples
+    --------
+    >>> from challengelab._paths import example_dir
+    >>> export = read_export(example_dir() / "intake" / "redcap_export_synthetic.csv")
+    >>> export.format, export.id_column, export.rows[:3]
+    ('redcap', 'record_id', [2, 3, 4])
+    >>> export.columns["motivation___2"].base, export.columns["motivation___2"].sub
+    ('motivation', '2')
     """
     path = Path(path)
     name = name or path.name
