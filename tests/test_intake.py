@@ -535,6 +535,13 @@ def test_redcap_project_with_its_own_names_and_codes_reads_through_its_dictionar
     assert [None if pd.isna(g) else g for g in got] == want and any(want)
 
 
+def test_limesurvey_export_reads_through_its_structure_file():
+    result = run_intake(FIXTURES / "limesurvey_codes.csv", TASKS, BOARDS,
+                        dictionary=FIXTURES / "limesurvey_structure.txt")
+    plain_result = run_intake(FIXTURES / "limesurvey_codes.csv", TASKS, BOARDS)
+    pd.testing.assert_frame_equal(result.survey.responses, plain_result.survey.responses)
+
+
 def test_semicolon_separated_export_reads_the_same():
     text = (FIXTURES / "limesurvey_codes.csv").read_text(encoding="utf-8-sig")
     import csv

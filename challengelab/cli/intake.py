@@ -111,7 +111,11 @@ def _run(raw: Path, tasks: Path, leaderboards: Path, out: Path, **options) -> No
     paths = write_intake(result, out, links=links, force=force)
     counts = result.counts()
     summary = result.survey.summary()
-    console.print(f"read {raw} as a {result.export.format} export")
+    columns = result.mapping.columns.values()
+    metadata = sum(c.how == "metadata" for c in columns)
+    console.print(f"read {raw} as a {result.export.format} export: {len(result.mapping.mapped())} of "
+                  f"{len(columns)} columns mapped, {metadata} tool metadata, {len(result.mapping.unmapped())} "
+                  "unmapped")
     console.print(f"rows read {counts['rows_read']} = {counts['linked']} linked + {counts['review']} for review "
                   f"+ {counts['rejected']} rejected")
     console.print(f"wrote {paths['round']}: {summary['challenges']} challenges, {summary['tasks']} tasks, "
