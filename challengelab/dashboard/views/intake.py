@@ -143,14 +143,14 @@ def _downloads(run) -> None:
     left.download_button("Download the round (.xlsx)", data=files["round"].content, file_name=files["round"].name,
                          mime=XLSX, icon=":material/download:", key="intake_download_round", on_click="ignore",
                          type="primary")
-    middle.download_button("Download the links file (.csv)", data=files["links"].content,
+    middle.download_button("Links file (.csv)", data=files["links"].content,
                            file_name=files["links"].name, mime="text/csv", icon=":material/download:",
                            key="intake_download_links", on_click="ignore")
-    review.download_button("Download the review file (.csv)", data=files["review"].content,
+    review.download_button("Review file (.csv)", data=files["review"].content,
                            file_name=files["review"].name, mime="text/csv", icon=":material/download:",
                            key="intake_download_review", on_click="ignore",
                            help="Every row not linked, with its reason and candidates.")
-    right.download_button("Download the team key (.csv)", data=files["key"].content, file_name=files["key"].name,
+    right.download_button("Team key (.csv)", data=files["key"].content, file_name=files["key"].name,
                           mime="text/csv", icon=":material/key:", key="intake_download_key", on_click="ignore",
                           help="Team names and their pseudonymous ids: keep it private.")
 
