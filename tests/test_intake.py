@@ -614,3 +614,26 @@ def test_an_organizer_link_decision_needs_only_the_task(tmp_path):
     again = run_intake(FIXTURES / "generic.csv", TASKS, BOARDS, links=path)
     assert again.links.loc[organizer, ["status", "task_id", "decision"]].tolist() == ["linked", "T4", "link"]
     assert "T4" in set(again.survey.organizers["task_id"])
+
+
+def test_tasks_as_xlsx_with_name_for_the_challenge_and_an_export_without_rows(tmp_path):
+    tasks = pd.read_csv(TASKS, dtype=str, keep_default_na=False).rename(columns={"challenge_name": "name"})
+    tasks.to_excel(tmp_path / "tasks.xlsx", index=False)
+    pd.read_csv(BOARDS).to_excel(tmp_path / "boards.xlsx", index=False)
+    result = run_intake(FIXTURES / "generic.csv", tmp_path / "tasks.xlsx", tmp_path / "boards.xlsx")
+    assert result.counts()["linked"] == 17
+    assert set(result.survey.challenges["name"]) == set(tasks["name"])
+    header_only = tmp_path / "empty_export.csv"
+    header_only.write_text((FIXTURES / "redcap_export.csv").read_text().splitlines()[0] + "\n")
+    empty = run_intake(header_only, TASKS, BOARDS)
+    assert empty.counts() == {"rows_read": 0, "linked": 0, "review": 0, "rejected": 0}
+    assert len(empty.survey.tasks) == 4 and empty.survey.responses.empty
+
+
+def test_a_challenge_with_several_tasks_and_no_task_answer_goes_to_review_with_candidates(tmp_path):
+    frame = pd.read_csv(FIXTURES / "tricky_generic.csv", dtype=str, keep_default_na=False).iloc[[1]]
+    frame["Task"] = ""  # "equipe nandu" is on the leaderboards of both liver tasks
+    frame.to_csv(tmp_path / "export.csv", index=False)
+    row = run_intake(tmp_path / "export.csv", TASKS, BOARDS).links.iloc[0]
+    assert row["status"] == "review"
+    assert "T1 / Équipe Ñandú" in row["candidates"] and "T2 / Équipe Ñandú" in row["candidates"]

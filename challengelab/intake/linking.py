@@ -23,6 +23,8 @@ LINK_SCORE = 90.0
 MARGIN = 8.0
 #: Candidates listed for review score at least this.
 CANDIDATE_SCORE = 50.0
+#: The task fit of a challenge's tasks when the response names the challenge but none of its several tasks.
+UNNAMED_TASK_SCORE = 60.0
 #: How many candidates the review file lists per response.
 N_CANDIDATES = 5
 
@@ -143,8 +145,8 @@ def task_scores(challenge: str | None, task: str | None, tasks: pd.DataFrame) ->
             t = max(name_score(task, row.task_name), name_score(task, row.task_id))
             if n_tasks == 1:
                 t = max(t, 90.0)
-        else:
-            t = 0.0
+        else:  # several tasks, none named: a candidate for review, never a link on its own
+            t = UNNAMED_TASK_SCORE
         if not challenge and task:  # a task id alone can identify the task
             c = name_score(task, row.task_id)
         scores[row.task_id] = min(c, t)
