@@ -72,18 +72,23 @@ def name_score(answer: str, name: str) -> float:
     return round(max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""))), 1)
 
 
-def name_scores(answer: str, names: list[str]) -> np.ndarray:
-    """:func:`name_score` of one answer against many (already normalised) names, vectorised."""
+def name_scores(answer: str, names: list[str], compact: list[str] | None = None) -> np.ndarray:
+    """:func:`name_score` of one answer against many (already normalised) names, vectorised.
+
+    ``compact`` are the names without spaces (computed when not given).
+    """
     from rapidfuzz import fuzz, process
 
     a = normalise_name(answer)
     if not a or not names:
         return np.zeros(len(names))
-    compact = [n.replace(" ", "") for n in names]
+    compact = compact if compact is not None else [n.replace(" ", "") for n in names]
+    a_compact = a.replace(" ", "")
     scores = np.maximum(process.cdist([a], names, scorer=fuzz.token_sort_ratio)[0],
-                        process.cdist([a.replace(" ", "")], compact, scorer=fuzz.ratio)[0]).astype(float)
-    scores[np.array([c == a.replace(" ", "") for c in compact], dtype=bool)] = 100.0
-    scores[np.array([not n for n in names], dtype=bool)] = 0.0
+                        process.cdist([a_compact], compact, scorer=fuzz.ratio)[0]).astype(float)
+    compact_array = np.asarray(compact, dtype=object)
+    scores[compact_array == a_compact] = 100.0
+    scores[compact_array == ""] = 0.0
     return np.round(scores, 1)
 
 
@@ -103,12 +108,17 @@ class Board:
     _fits: dict = field(default_factory=dict, repr=False)
     _arrays: dict = field(default_factory=dict, repr=False)
 
-    def arrays(self) -> tuple[np.ndarray, list[str]]:
-        """Every entry's task id and normalised team name, in leaderboard-file order."""
+    def arrays(self) -> tuple[np.ndarray, list[str], list[str], list[str]]:
+        """Every entry's task position (in ``tasks``), normalised and compact team names; the task ids."""
         if not self._arrays:
-            self._arrays["tasks"] = np.array([e.task_id for e in self.entries], dtype=object)
+            task_ids = list(self.tasks["task_id"])
+            position = {task_id: i for i, task_id in enumerate(task_ids)}
+            self._arrays["codes"] = np.array([position.get(e.task_id, -1) for e in self.entries], dtype=int)
             self._arrays["names"] = [normalise_name(e.team) for e in self.entries]
-        return self._arrays["tasks"], self._arrays["names"]
+            self._arrays["compact"] = [n.replace(" ", "") for n in self._arrays["names"]]
+            self._arrays["task_ids"] = task_ids
+        a = self._arrays
+        return a["codes"], a["names"], a["compact"], a["task_ids"]
 
     def fits(self, challenge: str | None, task: str | None) -> dict[str, float]:
         """:func:`task_scores`, remembered per distinct answer pair."""
@@ -159,13 +169,18 @@ def candidates_for(challenge: str | None, task: str | None, team: str | None, bo
 
     Ties keep the order of the leaderboards file.
     """
-    tasks, names = board.arrays()
+    codes, names, compact, task_ids = board.arrays()
     fits = board.fits(challenge, task)
-    fit = np.array([fits.get(t, 0.0) for t in tasks], dtype=float)
+    per_task = np.append(np.array([fits.get(t, 0.0) for t in task_ids], dtype=float), 0.0)  # -1: unknown task
+    fit = per_task[codes]
     keep = np.flatnonzero(fit >= CANDIDATE_SCORE)
     if keep.size == 0:
         return []
-    teams = name_scores(team, [names[i] for i in keep]) if team else np.zeros(keep.size)
+    if keep.size == len(names):
+        teams = name_scores(team, names, compact) if team else np.zeros(keep.size)
+    else:
+        teams = name_scores(team, [names[i] for i in keep], [compact[i] for i in keep]) if team else \
+            np.zeros(keep.size)
     scores = np.minimum(fit[keep], teams)
     best = np.argsort(-scores, kind="stable")[:max(limit, 2)]
     return [(board.entries[keep[i]], float(scores[i])) for i in best]
