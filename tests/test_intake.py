@@ -637,3 +637,24 @@ def test_a_challenge_with_several_tasks_and_no_task_answer_goes_to_review_with_c
     row = run_intake(tmp_path / "export.csv", TASKS, BOARDS).links.iloc[0]
     assert row["status"] == "review"
     assert "T1 / Équipe Ñandú" in row["candidates"] and "T2 / Équipe Ñandú" in row["candidates"]
+
+
+def test_suggested_answer_mappings_carry_scores(tmp_path):
+    frame = pd.read_csv(FIXTURES / "generic.csv", dtype=str, keep_default_na=False)
+    frame["lead_degree"] = frame["lead_degree"].replace({"bachelor": "Bachelor's degree", "master": "MSc"})
+    frame.to_csv(tmp_path / "export.csv", index=False)
+    assert cli("intake", tmp_path / "export.csv", "--suggest", tmp_path / "m.yaml").exit_code == 0
+    import yaml
+
+    entry = yaml.safe_load((tmp_path / "m.yaml").read_text())["columns"]["lead_degree"]
+    assert entry["values"]["Bachelor's degree"] == "bachelor"
+    assert entry["value_candidates"]["Bachelor's degree"] == {"level": "bachelor", "score": 100.0}
+    assert entry["values"]["MSc"] is None and entry["value_candidates"]["MSc"]["score"] < 80
+    assert "professor" not in entry["values"]  # exact answers need no entry
+
+
+def test_same_inputs_give_the_same_files(tmp_path):
+    first = write_intake(run_intake(FIXTURES / "tricky_generic.csv", TASKS, BOARDS), tmp_path / "a" / "r.xlsx")
+    second = write_intake(run_intake(FIXTURES / "tricky_generic.csv", TASKS, BOARDS), tmp_path / "b" / "r.xlsx")
+    for role in first:
+        assert first[role].read_bytes() == second[role].read_bytes(), role

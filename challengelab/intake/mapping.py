@@ -47,6 +47,7 @@ class ColumnMap:
     how: str = "unmapped"
     score: float | None = None
     candidates: list[tuple[str, float]] = field(default_factory=list)
+    value_scores: dict[str, tuple[str, float]] = field(default_factory=dict)  # proposals: raw -> (level, score)
 
 
 @dataclass
@@ -236,6 +237,8 @@ def _suggest_values(column: ColumnMap, export: Export, targets: Targets) -> None
             match = process.extractOne(labels.get(part, part), levels, scorer=fuzz.token_set_ratio,
                                        processor=utils.default_process)
             column.values[part] = match[0] if match and match[1] >= SUGGEST_SCORE else None
+            if match:
+                column.value_scores[part] = (match[0], round(float(match[1]), 1))
 
 
 def _split(raw: str) -> list[str]:
@@ -249,7 +252,8 @@ _HEADER = """\
 # challengelab intake mapping: survey-tool column -> codebook item, answer -> level.
 # For each column: 'item' is a codebook item, an identification question ({ident}) or null (ignored);
 # 'level' (choice columns of a multi-select item) is the level the column stands for; 'values' maps an
-# answer as exported to a level (or yes/no). Entries marked 'how: fuzzy' or 'unmapped' need your check.
+# answer as exported to a level (or yes/no); 'value_candidates' show the best level and its score for answers
+# that matched no level exactly. Entries marked 'how: fuzzy' or 'unmapped', and null values, need your check.
 # Pass the edited file with --mapping; the same export and mapping always give the same round.
 """
 
@@ -266,6 +270,9 @@ def mapping_yaml(mapping: Mapping, export: Export, codebook: Codebook) -> str:
             entry["score"] = column.score
         if column.values:
             entry["values"] = dict(sorted(column.values.items()))
+        if column.value_scores:
+            entry["value_candidates"] = {raw: {"level": level, "score": score}
+                                         for raw, (level, score) in sorted(column.value_scores.items())}
         if column.candidates and column.how in ("unmapped", "unmapped choice", "fuzzy"):
             entry["candidates"] = [{"item": name, "score": score} for name, score in column.candidates]
         body[column.column] = entry
