@@ -23,6 +23,7 @@ from challengelab.cli import report as _report  # noqa: E402,F401
 from challengelab.cli import rank as _rank  # noqa: E402,F401
 from challengelab.cli import analyze as _analyze  # noqa: E402,F401
 from challengelab.cli import dashboard as _dashboard  # noqa: E402,F401
+from challengelab.cli import intake as _intake  # noqa: E402,F401
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     ],
     "Data": [
         ("your_data.py", "Your data", ":material/upload_file:", "your-data"),
+        ("intake.py", "Intake", ":material/input:", "intake"),
     ],
 }
 
