@@ -58,8 +58,8 @@ def test_seed_reproducible_and_independent_of_n_jobs(method):
     {"method": "aggregate_then_rank", "aggregate": 0.3, "ties": "max"},
     {"method": "rank_then_aggregate", "ties": "average"},
     {"method": "test_then_rank"},
-    {"method": "test_then_rank", "p_adjust": "holm"},
-    {"method": "test_then_rank", "p_adjust": "fdr_bh", "alpha": 0.2},
+    {"method": "test_then_rank", "adjust": "holm"},
+    {"method": "test_then_rank", "adjust": "fdr_bh", "alpha": 0.2},
 ])
 def test_vectorised_replay_equals_naive_replay(spec):
     """Each replicate equals rank() on the resampled data (drawn with the documented random stream)."""
@@ -88,8 +88,8 @@ def test_single_case_task_excluded_with_warning():
 
 
 def test_full_ranking_is_rank_of_full_data():
-    result = bootstrap(DATA, method="test_then_rank", n_boot=10, seed=1, p_adjust="holm")
-    pd.testing.assert_frame_equal(result.full, rank(DATA, method="test_then_rank", p_adjust="holm"))
+    result = bootstrap(DATA, method="test_then_rank", n_boot=10, seed=1, adjust="holm")
+    pd.testing.assert_frame_equal(result.full, rank(DATA, method="test_then_rank", adjust="holm"))
 
 
 def test_summaries():

@@ -74,7 +74,7 @@ def test_mapping_table_and_dict():
 
 def test_spec_is_replayed():
     responses, results = small_case()
-    spec = RankingSpec(method="test_then_rank", p_adjust="holm")
+    spec = RankingSpec(method="test_then_rank", adjust="holm")
     linked = link(responses, results, spec, n_boot=10, seed=1)
     assert linked.spec == spec and linked.bootstrap.spec == spec
     linked = link(responses, results, method="rank_then_aggregate", n_boot=0)

@@ -24,7 +24,7 @@ def rank(
         "--na-treat", help="Missing results: 'drop', or a number to put in their place (default: refuse).")] = None,
     alpha: Annotated[float, typer.Option(help="Significance level of test_then_rank and the pairwise tests.")]
     = 0.05,
-    p_adjust: Annotated[str, typer.Option(help="none, holm, hochberg, hommel, bonferroni, fdr_bh or fdr_by.")]
+    adjust: Annotated[str, typer.Option(help="none, holm, hochberg, hommel, bonferroni, fdr_bh or fdr_by.")]
     = "none",
     smaller_is_better: Annotated[bool, typer.Option("--smaller-is-better/--larger-is-better",
                                                     help="Direction of the metric.")] = False,
@@ -74,7 +74,7 @@ def rank(
             errors.print("[red]error:[/red] --na-treat must be 'drop' or a number")
             raise typer.Exit(2) from None
     try:
-        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, p_adjust=p_adjust,
+        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, adjust=adjust,
                            smaller_is_better=smaller_is_better, seed=seed)
     except ValidationError as exc:
         for problem in exc.errors():
@@ -105,7 +105,7 @@ def rank(
         raise typer.Exit(1) from None
 
     program_args = [str(results), "--out", str(out), "--method", method, "--aggregate", aggregate,
-                    "--ties", ties, "--alpha", f"{alpha:g}", "--p-adjust", p_adjust,
+                    "--ties", ties, "--alpha", f"{alpha:g}", "--adjust", adjust,
                     "--smaller-is-better" if smaller_is_better else "--larger-is-better",
                     "--bootstrap", str(n_boot), "--consensus", consensus_method, "--format", ",".join(format_list)]
     if na_treat is not None:

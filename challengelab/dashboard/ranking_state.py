@@ -46,7 +46,7 @@ SECONDS_PER_REPLICATE = 0.25
 METHODS = {"aggregate_then_rank": "Aggregate, then rank", "rank_then_aggregate": "Rank per case, then aggregate",
            "test_then_rank": "Test, then rank (paired Wilcoxon)"}
 AGGREGATES = {"mean": "mean", "median": "median"}
-P_ADJUST = {"none": "none", "holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg (FDR)"}
+RANKING_ADJUST = {"none": "none", "holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg (FDR)"}
 MISSING = {"none": "not allowed (error)", "drop": "left out"}
 TESTS = {"exact_cmh": "Exact stratified test (by task)", "cmh": "Cochran–Mantel–Haenszel (asymptotic)",
          "fisher": "Fisher exact test (pooled, ignores tasks)"}
@@ -97,12 +97,12 @@ def current_assessment(source_id: str) -> AssessmentSource | None:
     return None
 
 
-def make_spec(method: str, aggregate: str, p_adjust: str, missing: str) -> RankingSpec:
+def make_spec(method: str, aggregate: str, adjust: str, missing: str) -> RankingSpec:
     """The :class:`RankingSpec` of the page's settings (aggregate only for the aggregating methods, the p-value
     adjustment only for test-then-rank)."""
     arguments: dict = {"method": method, "na_treat": "drop" if missing == "drop" else None}
     if method == "test_then_rank":
-        arguments["p_adjust"] = p_adjust
+        arguments["adjust"] = adjust
     else:
         arguments["aggregate"] = aggregate
     return RankingSpec(**arguments)

@@ -317,7 +317,7 @@ def rank_frequency_bars(result: BootstrapResult | None = None, *, table: pd.Data
 
 # ---------------------------------------------------------------------------------------------- significance map
 def significance_map_plot_table(data: Any, **kwargs: Any) -> pd.DataFrame:
-    """See :func:`challengelab.ranking.significance_map` (``alpha``, ``p_adjust`` default ``"holm"``, ...)."""
+    """See :func:`challengelab.ranking.significance_map` (``alpha``, ``adjust`` default ``"holm"``, ...)."""
     return significance_map(data, **kwargs)
 
 

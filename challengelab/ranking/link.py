@@ -392,7 +392,7 @@ def link(
 def _replicate_matrix(result: BootstrapResult, key: pd.DataFrame) -> np.ndarray:
     """Ranks ``(B, n_rows)`` of the linked responses in every replicate."""
     out = np.empty((result.n_boot, len(key)))
-    for s in result._samples:
+    for s in result.samples:
         position = {a: i for i, a in enumerate(s.algorithms)}
         rows = np.flatnonzero((key["task"] == s.task).to_numpy())
         if len(rows):

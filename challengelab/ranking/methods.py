@@ -8,11 +8,11 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-from challengelab.ranking import _engine
+from challengelab.ranking import engine
 from challengelab.ranking.assessment import Assessment, TaskMatrix, load_assessment
 from challengelab.ranking.spec import RankingSpec
 
-__all__ = ["rank", "case_ranks", "as_spec"]
+__all__ = ["rank", "case_ranks", "as_spec", "TaskRanking", "MissingValuesError", "rank_dtype"]
 
 
 class MissingValuesError(ValueError):
@@ -20,7 +20,7 @@ class MissingValuesError(ValueError):
 
 
 _DEFAULTS = {"method": None, "aggregate": "mean", "ties": "min", "na_treat": None, "alpha": 0.05,
-             "p_adjust": "none", "smaller_is_better": None, "seed": None}
+             "adjust": "none", "smaller_is_better": None, "seed": None}
 
 
 def as_spec(spec: RankingSpec | dict | None = None, **arguments: Any) -> RankingSpec:
@@ -43,76 +43,95 @@ def _same(value: Any, default: Any) -> bool:
         return False
 
 
+def alphabetical_positions(names: np.ndarray) -> np.ndarray:
+    """Position of every name in case-insensitive alphabetical order (lower case first on equal letters).
+
+    This is the order in which challengeR breaks ``ties="first"`` (algorithms are factor levels, sorted by R's
+    collation). Examples: ``alphabetical_positions(np.array(["b", "A", "a"]))`` is ``[2, 1, 0]``.
+    """
+    keys = [(str(n).casefold(), str(n).swapcase()) for n in names]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    positions = np.empty(len(keys), np.int64)
+    positions[order] = np.arange(len(keys))
+    return positions
+
+
 class TaskRanking:
     """A spec bound to one task's data: computes scores and ranks for a stack of case weightings.
 
     ``counts`` is ``None`` for the full data or a ``(B, n)`` array of case counts; ``indices`` the matching
-    ``(B, n)`` resampled case indices (needed by order-statistic and callable aggregates).
+    ``(B, n)`` resampled case indices (needed by order-statistic and callable aggregates and by
+    ``resampling="challenger"``).
     """
 
     def __init__(self, matrix: TaskMatrix, spec: RankingSpec):
         self.matrix = matrix
         self.spec = spec
         self.smaller_is_better = spec.direction(matrix.task, default=matrix.smaller_is_better)
-        values = matrix.values
-        if np.isnan(values).any():
-            if isinstance(spec.na_treat, float):
-                values = np.where(np.isnan(values), spec.na_treat, values)
-            elif spec.na_treat is None and spec.method != "rank_then_aggregate":
-                n_missing = int(np.isnan(values).sum())
-                raise MissingValuesError(
-                    f"task {matrix.task!r} has {n_missing} missing value(s); {spec.method} needs na_treat='drop' "
-                    "or a number to substitute")
-        self.values = values
-        self.badness_values = values if self.smaller_is_better else -values
-        self.k = values.shape[1]
-        self.n = values.shape[0]
+        self.values = _treat_missing(matrix, spec)
+        self.badness_values = self.values if self.smaller_is_better else -self.values
+        self.n, self.k = self.values.shape
+        self.first_order = alphabetical_positions(matrix.algorithms)
+        self._layout: engine.CaseTieLayout | None = None
         if spec.method == "rank_then_aggregate":
             keys = None
             if spec.ties == "random":
-                keys = np.random.default_rng(spec.seed).random(values.shape)
-            self.case_ranks = _engine.rank_cases(self.badness_values, spec.ties, keys)
+                keys = np.random.default_rng(spec.seed).random(self.values.shape)
+            self.case_ranks = engine.rank_cases(self.badness_values, spec.ties, keys, self.first_order)
             if spec.na_treat == "drop":
-                self.case_ranks = np.where(np.isnan(values), np.nan, self.case_ranks)
+                self.case_ranks = np.where(np.isnan(self.values), np.nan, self.case_ranks)
         elif spec.method == "test_then_rank":
-            self.wilcoxon = _engine.PairedWilcoxon(-self.badness_values)
+            # an algorithm without any result takes no part in the tests (challengeR drops its rows)
+            self.tested = np.flatnonzero(~np.isnan(self.values).all(axis=0))
+            self.wilcoxon = engine.PairedWilcoxon(-self.badness_values[:, self.tested])
 
     # -------------------------------------------------------------------------------------------- scores
     def _aggregate(self, x: np.ndarray, counts: np.ndarray | None, indices: np.ndarray | None) -> np.ndarray:
         agg = self.spec.aggregate
         if agg == "mean":
             if counts is None:
-                return _engine.exact_mean(x)[None, :]
-            return _engine.weighted_mean(x, counts)
+                return engine.exact_mean(x)[None, :]
+            return engine.weighted_mean(x, counts)
         samples = x[None, :, :] if indices is None else x[indices]
-        if callable(agg):
-            return _engine.call_aggregate(agg, samples)
-        return _engine.order_statistic(samples, agg)
+        return _aggregate_samples(agg, samples)
 
     def scores(self, counts: np.ndarray | None = None, indices: np.ndarray | None = None) -> np.ndarray:
         """Scores ``(B, k)`` as reported (aggregate in metric units, mean rank, or share of wins)."""
         method = self.spec.method
+        challenger = self.spec.resampling == "challenger" and counts is not None
         if method == "aggregate_then_rank":
             return self._aggregate(self.values, counts, indices)
         if method == "rank_then_aggregate":
+            if challenger:
+                return _aggregate_samples(self.spec.aggregate, self.challenger_case_ranks(indices))
             return self._aggregate(self.case_ranks, counts, indices)
+        if challenger:  # challengeR's tests keep one row per case id
+            counts = np.minimum(counts, 1.0)
         pvalues = self.pvalues(counts, adjusted=True)
-        wins = (pvalues < self.spec.alpha).sum(axis=-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return wins / (self.k - 1) if self.k > 1 else np.full(wins.shape, np.nan)
+        wins = (pvalues <= self.spec.alpha).sum(axis=-1).astype(float)
+        scores = np.full(wins.shape, np.nan)
+        m = len(self.tested)
+        if m > 1:
+            scores[:, self.tested] = wins[:, self.tested] / (m - 1)
+        return scores
 
     def pvalues(self, counts: np.ndarray | None = None, adjusted: bool = True) -> np.ndarray:
-        """Ordered-pair p-values ``(B, k, k)`` (``[b, i, j]``: i better than j), adjusted together per task."""
+        """Ordered-pair p-values ``(B, k, k)`` (``[b, i, j]``: i better than j), adjusted together per task.
+
+        Algorithms without any result have NaN p-values; they are not counted as tests.
+        """
         if counts is None:
             counts = np.ones((1, self.n))
-        p = self.wilcoxon.pvalues(counts)
-        if not adjusted or self.spec.p_adjust == "none" or self.k < 2:
-            return p
-        off = ~np.eye(self.k, dtype=bool)
-        flat = p[:, off]
-        p = p.copy()
-        p[:, off] = _engine.adjust_pvalues(flat, self.spec.p_adjust)
-        return p
+        sub = self.wilcoxon.pvalues(counts)
+        m = len(self.tested)
+        if adjusted and self.spec.adjust != "none" and m > 1:
+            off = ~np.eye(m, dtype=bool)
+            sub[:, off] = adjust_task_pvalues(sub[:, off], self.spec.adjust)
+        if m == self.k:
+            return sub
+        out = np.full((counts.shape[0], self.k, self.k), np.nan)
+        out[:, self.tested[:, None], self.tested[None, :]] = sub
+        return out
 
     def badness(self, scores: np.ndarray) -> np.ndarray:
         """Turn scores into "smaller is better" keys for ranking."""
@@ -127,11 +146,67 @@ class TaskRanking:
         tolerance = 0.0 if self.spec.method == "test_then_rank" else self.spec.tie_tolerance
         if self.spec.ties == "random" and keys is None:
             keys = np.random.default_rng(self.spec.seed).random(scores.shape)
-        return _engine.rank_rows(self.badness(scores), self.spec.ties, tolerance, keys)
+        return engine.rank_rows(self.badness(scores), self.spec.ties, tolerance, keys, self.first_order)
+
+    def challenger_case_ranks(self, indices: np.ndarray) -> np.ndarray:
+        """Per-case ranks ``(B, n, k)`` of resampled cases ranked as challengeR's bootstrap does.
+
+        challengeR merges the drawn case ids with the data and ranks each case id once: the ``c`` copies of a
+        case drawn ``c`` times are ranked together, ``c * k`` entries with every algorithm tied with its own
+        copies (copies in draw order, algorithms in the order of ``ties="first"`` within a copy).
+        """
+        if self._layout is None:
+            keys = None
+            if self.spec.ties == "random":
+                keys = np.random.default_rng(self.spec.seed).random(self.values.shape)
+            self._layout = engine.CaseTieLayout(self.badness_values, self.spec.ties, self.first_order, keys)
+        copies = engine.counts_from_indices(indices, self.n)  # (B, n) draws per case
+        c = np.take_along_axis(copies, indices, axis=1)[:, :, None]  # (B, n, 1) copies of the drawn case
+        occurrence = engine.occurrence_numbers(indices)[:, :, None]  # 0 for the first copy, 1 for the second ...
+        ranks = self._layout.ranks(indices, c, occurrence)
+        if self.spec.na_treat == "drop":
+            ranks = np.where(np.isnan(self.values[indices]), np.nan, ranks)
+        return ranks
 
 
-def _rank_dtype(ranks: np.ndarray, ties: str) -> np.ndarray:
-    return ranks if ties == "average" else ranks.astype(np.int64)
+def _treat_missing(matrix: TaskMatrix, spec: RankingSpec) -> np.ndarray:
+    values = matrix.values
+    if not np.isnan(values).any():
+        return values
+    if isinstance(spec.na_treat, float):
+        return np.where(np.isnan(values), spec.na_treat, values)
+    if spec.na_treat is None and spec.method != "rank_then_aggregate":
+        n_missing = int(np.isnan(values).sum())
+        raise MissingValuesError(
+            f"task {matrix.task!r} has {n_missing} missing value(s); {spec.method} needs na_treat='drop' "
+            "or a number to substitute")
+    return values
+
+
+def _aggregate_samples(agg: Any, samples: np.ndarray) -> np.ndarray:
+    """Aggregate ``samples (B, n, k)`` over the cases (NaN ignored)."""
+    if agg == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            present = ~np.isnan(samples)
+            return np.where(present, samples, 0.0).sum(axis=1) / present.sum(axis=1)
+    if callable(agg):
+        return engine.call_aggregate(agg, samples)
+    return engine.order_statistic(samples, agg)
+
+
+def adjust_task_pvalues(p: np.ndarray, method: str) -> np.ndarray:
+    """The one place where the ranking adjusts p-values (rows = replicates, columns = a task's ordered pairs).
+
+    R's ``p.adjust`` semantics: NaN stays NaN and is not counted as a test.
+    """
+    return engine.adjust_pvalues(p, method)
+
+
+def rank_dtype(ranks: np.ndarray, ties: str) -> np.ndarray:
+    """Ranks as integers, except with ``ties="average"`` (and NaN ranks) where they stay floats."""
+    if ties == "average" or np.isnan(ranks).any():
+        return ranks
+    return ranks.astype(np.int64)
 
 
 def rank(
@@ -142,7 +217,7 @@ def rank(
     ties: str = "min",
     na_treat: Union[str, float, None] = None,
     alpha: float = 0.05,
-    p_adjust: str = "none",
+    adjust: str = "none",
     smaller_is_better: Union[bool, dict, None] = None,
     seed: int | None = None,
     spec: RankingSpec | None = None,
@@ -160,7 +235,7 @@ def rank(
         validated first, with the column names given by ``task``, ``case``, ``algorithm`` and ``value``.
     method : {"aggregate_then_rank", "rank_then_aggregate", "test_then_rank"}
         See :class:`RankingSpec`.
-    aggregate, ties, na_treat, alpha, p_adjust, seed
+    aggregate, ties, na_treat, alpha, adjust, seed
         See :class:`RankingSpec`.
     smaller_is_better : bool, mapping of task to bool, or None
         Direction of the metric. ``None`` (default) takes it from the assessment, where larger is better
@@ -201,7 +276,7 @@ def rank(
     [1, 2, 3]
     """
     spec = as_spec(spec, method=method, aggregate=aggregate, ties=ties, na_treat=na_treat, alpha=alpha,
-                   p_adjust=p_adjust, smaller_is_better=smaller_is_better, seed=seed)
+                   adjust=adjust, smaller_is_better=smaller_is_better, seed=seed)
     assessment = load_assessment(data, task=task, case=case, algorithm=algorithm, value=value)
     frames = []
     for matrix in assessment.matrices():
@@ -209,7 +284,7 @@ def rank(
         scores = ranking.scores()[0]
         ranks = ranking.ranks(scores[None, :])[0]
         frames.append(pd.DataFrame({"task": matrix.task, "algorithm": matrix.algorithms, "score": scores,
-                                    "rank": _rank_dtype(ranks, spec.ties)}))
+                                    "rank": rank_dtype(ranks, spec.ties)}))
     result = _sort(pd.concat(frames, ignore_index=True))
     if spec.serialisable:
         result.attrs["spec"] = spec.to_dict()
@@ -262,6 +337,6 @@ def case_ranks(
             "case": np.repeat(matrix.cases, k),
             "algorithm": np.tile(matrix.algorithms, n),
             "value": matrix.values.ravel(),
-            "rank": _rank_dtype(ranking.case_ranks.ravel(), ties),
+            "rank": rank_dtype(ranking.case_ranks.ravel(), ties),
         }))
     return pd.concat(frames, ignore_index=True)

@@ -79,7 +79,7 @@ def ranking_methods_text(run: RankingRun, n_boot: int, seed: int | None, version
     else:
         how = (f"Test-then-rank: for every ordered pair of algorithms a one-sided paired Wilcoxon signed-rank test "
                f"(normal approximation with continuity correction) was run; all k(k-1) p-values of a task were "
-               f"adjusted together ({spec.p_adjust}) and an algorithm's score is the share of other algorithms it "
+               f"adjusted together ({spec.adjust}) and an algorithm's score is the share of other algorithms it "
                f"beats at alpha = {spec.alpha:g}")
     na = {None: "missing values were not allowed", "drop": "missing values were dropped"}.get(
         spec.na_treat, f"missing values were replaced by {spec.na_treat}")
@@ -171,7 +171,7 @@ def build_ranking_report(run: RankingRun, provenance: Provenance, *, title: str 
     s5 = Section("Pairwise significance")
     largest = int(summary["n_algorithms"].max()) if len(summary) else 0
     if largest <= MAX_SIGNIFICANCE_ALGORITHMS:
-        kwargs = {"alpha": run.spec.alpha, "p_adjust": run.spec.p_adjust if run.spec.p_adjust != "none" else "holm"}
+        kwargs = {"alpha": run.spec.alpha, "adjust": run.spec.adjust if run.spec.adjust != "none" else "holm"}
         if run.spec.na_treat is not None:
             kwargs["na_treat"] = run.spec.na_treat
         try:
@@ -180,7 +180,7 @@ def build_ranking_report(run: RankingRun, provenance: Provenance, *, title: str 
             s5.add(Notice(f"The pairwise tests could not be run: {exc}", kind="warning"))
         else:
             s5.add(Paragraph("One-sided paired Wilcoxon signed-rank tests for every ordered pair of algorithms, "
-                             f"p-values adjusted per task ({kwargs['p_adjust']}), alpha = {kwargs['alpha']:g}."))
+                             f"p-values adjusted per task ({kwargs['adjust']}), alpha = {kwargs['alpha']:g}."))
             s5.add(Table("pairwise_tests", "Pairwise tests", table.reset_index(drop=True)))
             s5.add(_fig("significance_map", "Significance map", rfig.significance_map_plot(table=table)))
     else:
