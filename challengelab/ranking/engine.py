@@ -45,6 +45,7 @@ def rank_rows(badness: np.ndarray, ties: str, tolerance: float = 0.0, keys: np.n
     with np.errstate(invalid="ignore"):
         gap = np.diff(s, axis=-1)
         scale = tolerance * np.maximum(np.abs(s[..., 1:]), np.abs(s[..., :-1]))
+        scale = np.where(np.isfinite(scale), scale, 0.0)  # a finite value never ties with the NaN block
         new_group = ~(gap <= scale)  # inf - inf = nan -> same group (the NaN block)
         new_group &= ~(np.isinf(s[..., 1:]) & np.isinf(s[..., :-1]))
     is_start = np.concatenate([np.ones(s.shape[:-1] + (1,), bool), new_group], axis=-1)
@@ -92,7 +93,8 @@ def rank_cases(values: np.ndarray, ties: str, keys: np.ndarray | None = None,
     the largest present rank plus one and with ``"average"`` the largest present rank plus ``(m + 1) / 2`` for
     ``m`` missing values (both as challengeR's ``rankNA2``; 1 and ``(m + 1) / 2`` when all are missing). With
     ``"max"`` they share the last rank ``k`` and with ``"first"`` they take the last ranks in ``first_order``
-    (challengeR leaves them unranked with these two, so they drop out of its aggregate).
+    (challengeR leaves them unranked with these two, so they drop out of its aggregate). ``first_order``
+    defaults to the input (column) order, which is challengeR's row order within a case.
 
     Examples
     --------
@@ -125,12 +127,12 @@ class CaseTieLayout:
     """Per-case tie structure for ranking ``c`` copies of a case together (challengeR's bootstrap).
 
     For a present value: ``b`` algorithms strictly better, a tie group of ``t`` (itself included) and its
-    position ``p`` in the group in ``first_order``. With ``c`` copies and the ``o``-th copy (0-based), R's
+    position ``p`` in the group (input order, or random ``keys``). With ``c`` copies and the ``o``-th copy (0-based), R's
     ``rank`` of the ``c * k`` entries gives: min ``c b + 1``, max ``c (b + t)``, average ``c b + (c t + 1) / 2``,
     first ``c b + p + 1 + t o``. Missing values follow :func:`rank_cases` on the ``c * k`` entries.
     """
 
-    def __init__(self, badness: np.ndarray, ties: str, first_order: np.ndarray, keys: np.ndarray | None = None):
+    def __init__(self, badness: np.ndarray, ties: str, keys: np.ndarray | None = None):
         self.ties = ties
         self.k = badness.shape[1]
         self.missing = np.isnan(badness)
@@ -138,7 +140,7 @@ class CaseTieLayout:
         self.better = r_min - 1.0
         self.group = rank_rows(badness, "max") - r_min + 1.0
         breaking = "random" if ties == "random" else "first"
-        self.position = rank_rows(badness, breaking, 0.0, keys, first_order) - r_min
+        self.position = rank_rows(badness, breaking, 0.0, keys) - r_min
         self.n_present = (~self.missing).sum(axis=1, keepdims=True).astype(float)
         self.n_missing = self.k - self.n_present
         worst = np.where(self.missing, -np.inf, r_min).max(axis=1, keepdims=True)

@@ -77,7 +77,7 @@ class TaskRanking:
             keys = None
             if spec.ties == "random":
                 keys = np.random.default_rng(spec.seed).random(self.values.shape)
-            self.case_ranks = engine.rank_cases(self.badness_values, spec.ties, keys, self.first_order)
+            self.case_ranks = engine.rank_cases(self.badness_values, spec.ties, keys)  # "first": input order
             if spec.na_treat == "drop":
                 self.case_ranks = np.where(np.isnan(self.values), np.nan, self.case_ranks)
         elif spec.method == "test_then_rank":
@@ -153,13 +153,13 @@ class TaskRanking:
 
         challengeR merges the drawn case ids with the data and ranks each case id once: the ``c`` copies of a
         case drawn ``c`` times are ranked together, ``c * k`` entries with every algorithm tied with its own
-        copies (copies in draw order, algorithms in the order of ``ties="first"`` within a copy).
+        copies (copies in draw order, algorithms in input order within a copy).
         """
         if self._layout is None:
             keys = None
             if self.spec.ties == "random":
                 keys = np.random.default_rng(self.spec.seed).random(self.values.shape)
-            self._layout = engine.CaseTieLayout(self.badness_values, self.spec.ties, self.first_order, keys)
+            self._layout = engine.CaseTieLayout(self.badness_values, self.spec.ties, keys)
         copies = engine.counts_from_indices(indices, self.n)  # (B, n) draws per case
         c = np.take_along_axis(copies, indices, axis=1)[:, :, None]  # (B, n, 1) copies of the drawn case
         occurrence = engine.occurrence_numbers(indices)[:, :, None]  # 0 for the first copy, 1 for the second ...

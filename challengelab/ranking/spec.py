@@ -47,8 +47,10 @@ class RankingSpec(BaseModel):
         quantile (R type 7, numpy ``"linear"``). A callable receives a 1-D array (or an ndarray and an ``axis``
         keyword if it accepts one) and returns a number; specs with a callable cannot be serialised.
     ties : {"min", "max", "average", "first", "random"}
-        As in R's ``rank``. ``first`` breaks ties in alphabetical order of the algorithm names (challengeR sorts
-        algorithms as factor levels), not in input order. ``random`` is reproducible through ``seed``.
+        As in R's ``rank``. ``first`` breaks ties of aggregated scores in alphabetical order of the algorithm
+        names (case-insensitive; challengeR sorts algorithms as factor levels) and ties within a case
+        (rank-then-aggregate) in input order (challengeR's row order within a case). ``random`` is reproducible
+        through ``seed``.
     na_treat : None, "drop" or float
         Missing values: ``None`` raises if the method needs them treated (aggregate-then-rank and
         test-then-rank); ``"drop"`` ignores them (pairwise complete cases for tests; an algorithm without any
