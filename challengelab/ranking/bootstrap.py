@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -17,7 +18,7 @@ import pandas as pd
 from challengelab.ranking import engine
 from challengelab.ranking.assessment import load_assessment
 from challengelab.ranking.compare import kendall_tau_rows
-from challengelab.ranking.methods import TaskRanking, as_spec, rank, rank_dtype
+from challengelab.ranking.methods import TaskRanking, as_spec, rank_dtype, ranking_frame
 from challengelab.ranking.spec import RESAMPLING, RankingSpec
 
 __all__ = ["bootstrap", "BootstrapResult", "SingleCaseTaskWarning", "TaskSamples"]
@@ -293,9 +294,9 @@ def bootstrap(
         if resampling not in RESAMPLING:
             raise ValueError(f"resampling must be one of {RESAMPLING}")
         spec = spec.model_copy(update={"resampling": resampling})
-    assessment = load_assessment(data)
-    full = rank(assessment, spec=spec)
-    jobs, excluded = _prepare(assessment, spec, full, n_boot, np.random.default_rng(seed))
+    rankings = [TaskRanking(matrix, spec) for matrix in load_assessment(data).matrices()]
+    full = ranking_frame(rankings, spec)
+    jobs, excluded = _prepare(rankings, full, n_boot, np.random.default_rng(seed))
     blocks = [(job, slice(start, min(start + size, n_boot)))
               for job, size in ((j, _block_size(j.ranking, n_boot)) for j in jobs)
               for start in range(0, n_boot, size)]
@@ -308,19 +309,19 @@ def bootstrap(
     return BootstrapResult(spec, n_boot, seed, full, excluded, samples)
 
 
-def _prepare(assessment: Any, spec: RankingSpec, full: pd.DataFrame, n_boot: int,
+def _prepare(rankings: list[TaskRanking], full: pd.DataFrame, n_boot: int,
              rng: np.random.Generator) -> tuple[list[_Job], list]:
-    """Bind the spec to every task with at least two cases and draw its case indices."""
+    """Draw the case indices of every task with at least two cases."""
     jobs, excluded = [], []
-    for matrix in assessment.matrices():
+    for ranking in rankings:
+        matrix = ranking.matrix
         if matrix.n_cases < 2:
             excluded.append(matrix.task)
             warnings.warn(f"task {matrix.task!r} has a single case and is left out of the bootstrap",
                           SingleCaseTaskWarning, stacklevel=3)
             continue
-        ranking = TaskRanking(matrix, spec)
         indices = rng.integers(0, matrix.n_cases, size=(n_boot, matrix.n_cases))
-        keys = rng.random((n_boot, matrix.n_algorithms)) if spec.ties == "random" else None
+        keys = rng.random((n_boot, matrix.n_algorithms)) if ranking.spec.ties == "random" else None
         full_task = full[full["task"] == matrix.task].set_index("algorithm")["rank"]
         full_ranks = full_task.reindex(matrix.algorithms).to_numpy(dtype=float)
         shape = (n_boot, matrix.n_algorithms)
@@ -328,7 +329,22 @@ def _prepare(assessment: Any, spec: RankingSpec, full: pd.DataFrame, n_boot: int
     return jobs, excluded
 
 
+def _one_blas_thread():
+    """BLAS limited to one thread while the blocks run: the blocks are the parallel unit (``n_jobs``), and a
+    multi-threaded BLAS on small matrix products only competes with them."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _execute(run: Callable[[Any], int], jobs: list, n_jobs: int, total: int, show: bool) -> None:
+    with _one_blas_thread():
+        _execute_blocks(run, jobs, n_jobs, total, show)
+
+
+def _execute_blocks(run: Callable[[Any], int], jobs: list, n_jobs: int, total: int, show: bool) -> None:
     n_jobs = int(n_jobs) if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)  # n_jobs <= 0: all cores
 
     def iterate():

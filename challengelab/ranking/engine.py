@@ -246,12 +246,14 @@ class PairedWilcoxon:
     as R's ``wilcox.test(x, y, paired = TRUE, exact = FALSE, correct = TRUE)``. A pair whose complete cases all
     have a zero difference gets p = 1, as in R; a pair without any complete case gets NaN.
 
-    The absolute differences of every pair are sorted and grouped into ties once and stored as a dense
-    ``(pairs, cases)`` layout (zero and missing differences moved to the end of a row with weight 0). A bootstrap
-    replicate only changes the case weights (counts): a tie group's weight, its average rank (cumulative weight
-    before it plus ``(weight + 1) / 2``) and the signed-rank sum follow from one cumulative sum along the cases
-    of every pair, with no sorting per replicate. ``2 * T+`` is an integer, so the sums are exact (float32 while
-    ``n (n + 1) < 2**24``, float64 beyond).
+    The absolute differences of every pair are sorted and grouped into ties once (zero and missing differences
+    moved to the end of the pair's row with weight 0). A bootstrap replicate only changes the case weights
+    ``w`` (counts). With ``C`` the cumulative weight along a pair's sorted cases, an untied entry has the
+    average rank ``C - (w - 1) / 2``, so ``2 T+ = 2 sum(w C) - sum(w^2) + sum(w)`` over the positive entries:
+    one cumulative sum and one dot product per pair; sums over cases that do not depend on the order
+    (``sum(w)``, ``sum(w^2)``, ``sum(w^3 - w)``, ``n``) are matrix products of the counts with fixed
+    ``(cases, pairs)`` indicators. Entries of tie groups are corrected to their group's bounds. No sorting per
+    replicate; every value is an integer below 2**53, so the sums are exact.
 
     ``goodness (n, k)``: larger is better; NaN differences are excluded (pairwise complete cases).
     """
@@ -264,25 +266,52 @@ class PairedWilcoxon:
         complete = ~np.isnan(d)
         with np.errstate(invalid="ignore"):
             valid = complete & (d != 0)
+            positive = valid & (d > 0)
         absd = np.where(valid, np.abs(d), np.inf)
         order = np.argsort(absd, axis=0, kind="stable")
         s = np.take_along_axis(absd, order, axis=0).T  # (P, n) sorted |d|, invalid last
         keep = np.take_along_axis(valid, order, axis=0).T
-        self.case = np.where(keep, order.T, n).astype(np.intp)  # invalid entries point at a zero weight
-        self.positive = (np.take_along_axis(np.nan_to_num(d) > 0, order, axis=0).T & keep)
+        sorted_positive = np.take_along_axis(positive, order, axis=0).T
         self.any_complete = complete.any(axis=0)  # (P,)
-        self.complete = complete.astype(float) if not complete.all() else None  # (n, P) when some are missing
+        self.complete = None if complete.all() else complete.astype(float)  # (n, P) when some are missing
+        self.valid = valid.astype(float)  # (n, P) indicators for the order-free sums
+        self.positive = positive.astype(float)
+        layout = np.full((len(self.first), n + 1), n, np.intp)  # column 0 of every pair: a zero weight
+        layout[:, 1:] = np.where(keep, order.T, n)
+        self.layout = layout.ravel()
+        mask = np.zeros(layout.shape)
+        mask[:, 1:] = sorted_positive
+        self.positive_layout = mask  # (P, n + 1): the positive entries
+        self._index_ties(s, keep, sorted_positive, order.T)
+
+    def _index_ties(self, s: np.ndarray, keep: np.ndarray, positive: np.ndarray, case: np.ndarray) -> None:
+        """Positions in the flat ``(P, n + 1)`` layout of the members of tie groups and of the groups' bounds."""
+        n_pairs, n = s.shape
         new_group = np.ones_like(keep)
         new_group[:, 1:] = (s[:, 1:] != s[:, :-1]) | ~keep[:, 1:]
-        self.ties = bool((~new_group & keep).any())
-        if self.ties:
-            pos = np.broadcast_to(np.arange(n), s.shape)
-            self.group_start = np.maximum.accumulate(np.where(new_group, pos, 0), axis=1)
-            is_end = np.ones_like(keep)
-            is_end[:, :-1] = new_group[:, 1:]
-            self.group_end = np.flip(np.minimum.accumulate(np.flip(np.where(is_end, pos, n - 1), axis=1), axis=1),
-                                     axis=1)
-            self.is_end = is_end & keep
+        pos = np.broadcast_to(np.arange(n), s.shape)
+        start = np.maximum.accumulate(np.where(new_group, pos, 0), axis=1)
+        is_end = np.ones_like(keep)
+        is_end[:, :-1] = new_group[:, 1:]
+        end = np.flip(np.minimum.accumulate(np.flip(np.where(is_end, pos, n - 1), axis=1), axis=1), axis=1)
+        tied = (end > start) & keep  # members of tie groups of two or more entries (tied entries are valid)
+        self.ties = bool(tied.any())
+        if not self.ties:
+            return
+        offset = (np.arange(n_pairs) * (n + 1))[:, None]
+        single = self.valid.copy()
+        single[case[tied], np.nonzero(tied)[0]] = 0.0
+        self.single = single  # (n, P) valid entries that are their own tie group
+        tied_positive = (tied & positive).ravel()
+        group_end = (is_end & tied).ravel()
+        group_of = np.cumsum(group_end) - group_end  # group number of every entry (valid for tied entries)
+        self.tied_case = case.ravel()[tied_positive]
+        self.tied_at = (offset + pos + 1).ravel()[tied_positive]  # layout position of a tied positive entry
+        self.tied_bounds = np.concatenate([[0], np.cumsum((tied & positive).sum(axis=1))])
+        self.tied_group_bounds = np.searchsorted(group_of[tied_positive], np.arange(group_end.sum() + 1))
+        self.group_start = (offset + start).ravel()[group_end]  # cumulative weight before the group
+        self.group_end = (offset + end + 1).ravel()[group_end]  # cumulative weight at the group's end
+        self.group_bounds = np.concatenate([[0], np.cumsum((is_end & tied).sum(axis=1))])
 
     @property
     def n_pairs(self) -> int:
@@ -294,35 +323,56 @@ class PairedWilcoxon:
         out = np.full((b, k, k), np.nan)
         if self.n_pairs == 0:
             return out
-        total = float(counts.sum(axis=1).max()) if counts.size else 0.0
-        dtype = np.float32 if total * (total + 1.0) < 2.0 ** 24 else np.float64
-        padded = np.zeros((b, self.n + 1), dtype)
-        padded[:, :-1] = counts
-        w = np.take(padded, self.case, axis=1)  # (B, P, n)
-        c = np.cumsum(w, axis=2, dtype=dtype)
-        n_eff = c[:, :, -1].astype(float)
-        if self.ties:
-            before = np.take_along_axis(c - w, np.broadcast_to(self.group_start, w.shape), axis=2)
-            t = np.take_along_axis(c, np.broadcast_to(self.group_end, w.shape), axis=2) - before
-            twice_t_plus = np.where(self.positive, w * (2.0 * before + t + 1.0), 0.0).sum(axis=2, dtype=float)
-            t64 = np.where(self.is_end, t, 0.0).astype(float)
-            ties = (t64 * t64 * t64 - t64).sum(axis=2)
-        else:
-            twice_t_plus = np.where(self.positive, w * (2.0 * c - w + 1.0), 0.0).sum(axis=2, dtype=float)
-            ties = 0.0
-        mean = n_eff * (n_eff + 1.0) / 4.0
-        var = n_eff * (n_eff + 1.0) * (2.0 * n_eff + 1.0) / 24.0 - ties / 48.0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sd = np.sqrt(np.where(var > 0, var, np.nan))
-            p_greater = ndtr(-(twice_t_plus / 2.0 - mean - 0.5) / sd)  # first better than second
-            p_less = ndtr((twice_t_plus / 2.0 - mean + 0.5) / sd)  # second better than first
+        twice_t_plus, n_eff, ties = self._statistics(np.asarray(counts, dtype=float))
+        p_greater, p_less = _normal_pvalues(twice_t_plus / 2.0, n_eff, ties)
         has_cases = self.any_complete if self.complete is None else (counts @ self.complete) > 0
         only_zeros = (n_eff == 0) & has_cases  # R: z = -+0.5 / 0, p = 1
-        p_greater = np.where(only_zeros, 1.0, p_greater)
-        p_less = np.where(only_zeros, 1.0, p_less)
-        out[:, self.first, self.second] = p_greater
-        out[:, self.second, self.first] = p_less
+        out[:, self.first, self.second] = np.where(only_zeros, 1.0, p_greater)
+        out[:, self.second, self.first] = np.where(only_zeros, 1.0, p_less)
         return out
+
+    def _statistics(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``2 T+``, the number of non-zero differences and the tie sum ``sum(t^3 - t)``, each ``(B, P)``."""
+        b, n_pairs = counts.shape[0], self.n_pairs
+        padded = np.zeros((b, self.n + 1))
+        padded[:, :-1] = counts
+        w = np.take(padded, self.layout, axis=1).reshape(b, n_pairs, self.n + 1)
+        g = np.cumsum(w.ravel()).reshape(w.shape)
+        sum_w, sum_w2 = counts @ self.positive, (counts * counts) @ self.positive
+        base = g[:, :, 0]  # cumulative weight of the earlier pairs: g - base is the pair's own (exact integers)
+        wg = np.einsum("bpj,bpj,pj->bp", w, g, self.positive_layout)
+        twice_t_plus = 2.0 * (wg - base * sum_w) - sum_w2 + sum_w
+        n_eff = counts @ self.valid
+        cube = counts * counts * counts - counts
+        if not self.ties:
+            return twice_t_plus, n_eff, cube @ self.valid
+        # tied positive entries: the group's bounds (g_start + g_end) instead of their own (2 g - w)
+        g = g.reshape(b, -1)
+        w_tied = np.take(counts, self.tied_case, axis=1)
+        own = _segment_sums(w_tied * (2.0 * np.take(g, self.tied_at, axis=1) - w_tied), self.tied_bounds)
+        g_start, g_end = np.take(g, self.group_start, axis=1), np.take(g, self.group_end, axis=1)
+        positive_weight = _segment_sums(w_tied, self.tied_group_bounds)  # per tie group
+        twice_t_plus += _segment_sums((g_start + g_end) * positive_weight, self.group_bounds) - own
+        t = g_end - g_start
+        return twice_t_plus, n_eff, cube @ self.single + _segment_sums(t * t * t - t, self.group_bounds)
+
+
+def _segment_sums(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Sums of ``x[:, bounds[i]:bounds[i + 1]]`` for every segment (0 for empty ones); ``bounds[-1] == len``."""
+    out = np.zeros((x.shape[0], len(bounds) - 1))
+    filled = bounds[1:] > bounds[:-1]
+    if filled.any():  # reduceat over the starts of the non-empty segments only
+        out[:, filled] = np.add.reduceat(x, bounds[:-1][filled], axis=1)
+    return out
+
+
+def _normal_pvalues(t_plus: np.ndarray, n: np.ndarray, ties: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided p-values of the signed-rank statistic (normal approximation, continuity correction)."""
+    mean = n * (n + 1.0) / 4.0
+    var = n * (n + 1.0) * (2.0 * n + 1.0) / 24.0 - ties / 48.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.where(var > 0, var, np.nan))
+        return ndtr(-(t_plus - mean - 0.5) / sd), ndtr((t_plus - mean + 0.5) / sd)
 
 
 # ---------------------------------------------------------------------------------------------- p-value adjustment

@@ -12,7 +12,7 @@ from challengelab.ranking import engine
 from challengelab.ranking.assessment import Assessment, TaskMatrix, load_assessment
 from challengelab.ranking.spec import RankingSpec
 
-__all__ = ["rank", "case_ranks", "as_spec", "TaskRanking", "MissingValuesError", "rank_dtype"]
+__all__ = ["rank", "case_ranks", "as_spec", "TaskRanking", "MissingValuesError", "rank_dtype", "ranking_frame"]
 
 
 class MissingValuesError(ValueError):
@@ -278,13 +278,17 @@ def rank(
     spec = as_spec(spec, method=method, aggregate=aggregate, ties=ties, na_treat=na_treat, alpha=alpha,
                    adjust=adjust, smaller_is_better=smaller_is_better, seed=seed)
     assessment = load_assessment(data, task=task, case=case, algorithm=algorithm, value=value)
+    return ranking_frame([TaskRanking(matrix, spec) for matrix in assessment.matrices()], spec)
+
+
+def ranking_frame(rankings: list[TaskRanking], spec: RankingSpec) -> pd.DataFrame:
+    """The full-data ranking table of :func:`rank` from tasks already bound to ``spec``."""
     frames = []
-    for matrix in assessment.matrices():
-        ranking = TaskRanking(matrix, spec)
+    for ranking in rankings:
         scores = ranking.scores()[0]
         ranks = ranking.ranks(scores[None, :])[0]
-        frames.append(pd.DataFrame({"task": matrix.task, "algorithm": matrix.algorithms, "score": scores,
-                                    "rank": rank_dtype(ranks, spec.ties)}))
+        frames.append(pd.DataFrame({"task": ranking.matrix.task, "algorithm": ranking.matrix.algorithms,
+                                    "score": scores, "rank": rank_dtype(ranks, spec.ties)}))
     result = _sort(pd.concat(frames, ignore_index=True))
     if spec.serialisable:
         result.attrs["spec"] = spec.to_dict()
