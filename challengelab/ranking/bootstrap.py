@@ -18,7 +18,7 @@ import pandas as pd
 from challengelab.ranking import engine
 from challengelab.ranking.assessment import load_assessment
 from challengelab.ranking.compare import kendall_tau_rows
-from challengelab.ranking.methods import TaskRanking, as_spec, rank_dtype, ranking_frame
+from challengelab.ranking.methods import TaskRanking, as_spec, combine_task_frames, rank_dtype, task_frame
 from challengelab.ranking.spec import RESAMPLING, RankingSpec
 
 __all__ = ["bootstrap", "BootstrapResult", "SingleCaseTaskWarning", "TaskSamples"]
@@ -294,39 +294,38 @@ def bootstrap(
         if resampling not in RESAMPLING:
             raise ValueError(f"resampling must be one of {RESAMPLING}")
         spec = spec.model_copy(update={"resampling": resampling})
-    rankings = [TaskRanking(matrix, spec) for matrix in load_assessment(data).matrices()]
-    full = ranking_frame(rankings, spec)
-    jobs, excluded = _prepare(rankings, full, n_boot, np.random.default_rng(seed))
-    blocks = [(job, slice(start, min(start + size, n_boot)))
-              for job, size in ((j, _block_size(j.ranking, n_boot)) for j in jobs)
-              for start in range(0, n_boot, size)]
-    work = sum(n_boot * j.ranking.n * (j.ranking.wilcoxon.n_pairs if spec.method == "test_then_rank"
-                                       else j.ranking.k) for j in jobs)
+    matrices = load_assessment(data).matrices()
+    rng = np.random.default_rng(seed)
+    bootstrapped = [m for m in matrices if m.n_cases >= 2]
+    pairs = spec.method == "test_then_rank"
+    work = sum(n_boot * m.n_cases * (m.n_algorithms * (m.n_algorithms - 1) // 2 if pairs else m.n_algorithms)
+               for m in bootstrapped)
     show = progress if progress is not None else (work > _PROGRESS_WORK and sys.stderr.isatty())
-    _execute(lambda item: item[0].run(item[1]), blocks, n_jobs, n_boot * len(jobs), show)
-    samples = [TaskSamples(j.ranking.matrix.task, j.ranking.matrix.algorithms, j.full_ranks, j.ranks, j.scores)
-               for j in jobs]
-    return BootstrapResult(spec, n_boot, seed, full, excluded, samples)
+    frames, samples, excluded = [], [], []
+    with _one_blas_thread(), _progress(show, n_boot * len(bootstrapped)) as advance:
+        for matrix in matrices:  # one task at a time: its kernels are freed before the next one is built
+            ranking = TaskRanking(matrix, spec)
+            frames.append(task_frame(ranking))
+            if matrix.n_cases < 2:
+                excluded.append(matrix.task)
+                warnings.warn(f"task {matrix.task!r} has a single case and is left out of the bootstrap",
+                              SingleCaseTaskWarning, stacklevel=2)
+                continue
+            job = _draw(ranking, frames[-1], n_boot, rng)
+            size = _block_size(ranking, n_boot)
+            _run_blocks(job, [slice(s, min(s + size, n_boot)) for s in range(0, n_boot, size)], n_jobs, advance)
+            samples.append(TaskSamples(matrix.task, matrix.algorithms, job.full_ranks, job.ranks, job.scores))
+    return BootstrapResult(spec, n_boot, seed, combine_task_frames(frames, spec), excluded, samples)
 
 
-def _prepare(rankings: list[TaskRanking], full: pd.DataFrame, n_boot: int,
-             rng: np.random.Generator) -> tuple[list[_Job], list]:
-    """Draw the case indices of every task with at least two cases."""
-    jobs, excluded = [], []
-    for ranking in rankings:
-        matrix = ranking.matrix
-        if matrix.n_cases < 2:
-            excluded.append(matrix.task)
-            warnings.warn(f"task {matrix.task!r} has a single case and is left out of the bootstrap",
-                          SingleCaseTaskWarning, stacklevel=3)
-            continue
-        indices = rng.integers(0, matrix.n_cases, size=(n_boot, matrix.n_cases))
-        keys = rng.random((n_boot, matrix.n_algorithms)) if ranking.spec.ties == "random" else None
-        full_task = full[full["task"] == matrix.task].set_index("algorithm")["rank"]
-        full_ranks = full_task.reindex(matrix.algorithms).to_numpy(dtype=float)
-        shape = (n_boot, matrix.n_algorithms)
-        jobs.append(_Job(ranking, indices, keys, full_ranks, np.empty(shape), np.empty(shape)))
-    return jobs, excluded
+def _draw(ranking: TaskRanking, full: pd.DataFrame, n_boot: int, rng: np.random.Generator) -> _Job:
+    """Draw the case indices (then the tie-breaking keys) of one task."""
+    matrix = ranking.matrix
+    indices = rng.integers(0, matrix.n_cases, size=(n_boot, matrix.n_cases))
+    keys = rng.random((n_boot, matrix.n_algorithms)) if ranking.spec.ties == "random" else None
+    full_ranks = full.set_index("algorithm")["rank"].reindex(matrix.algorithms).to_numpy(dtype=float)
+    shape = (n_boot, matrix.n_algorithms)
+    return _Job(ranking, indices, keys, full_ranks, np.empty(shape), np.empty(shape))
 
 
 def _one_blas_thread():
@@ -339,30 +338,27 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _execute(run: Callable[[Any], int], jobs: list, n_jobs: int, total: int, show: bool) -> None:
-    with _one_blas_thread():
-        _execute_blocks(run, jobs, n_jobs, total, show)
+def _run_blocks(job: _Job, blocks: list[slice], n_jobs: int, advance: Callable[[int], None]) -> None:
+    """Run the blocks of replicates of one task, on ``n_jobs`` threads (``<= 0``: one per core)."""
+    n_jobs = int(n_jobs) if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
+    if n_jobs == 1 or len(blocks) == 1:
+        for block in blocks:
+            advance(job.run(block))
+        return
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        for done in pool.map(job.run, blocks):
+            advance(done)
 
 
-def _execute_blocks(run: Callable[[Any], int], jobs: list, n_jobs: int, total: int, show: bool) -> None:
-    n_jobs = int(n_jobs) if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)  # n_jobs <= 0: all cores
-
-    def iterate():
-        if n_jobs == 1 or len(jobs) == 1:
-            for job in jobs:
-                yield run(job)
-        else:
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                yield from pool.map(run, jobs)
-
+@contextlib.contextmanager
+def _progress(show: bool, total: int):
+    """A function that advances a rich progress bar (or does nothing when ``show`` is false)."""
     if not show:
-        for _ in iterate():
-            pass
+        yield lambda done: None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("bootstrap"), BarColumn(), TextColumn("{task.completed}/{task.total} replicates"),
                   TimeRemainingColumn(), transient=True) as bar:
         handle = bar.add_task("bootstrap", total=total)
-        for done in iterate():
-            bar.advance(handle, done)
+        yield lambda done: bar.advance(handle, done)

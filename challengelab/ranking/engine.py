@@ -262,56 +262,56 @@ class PairedWilcoxon:
         n, k = goodness.shape
         self.n, self.k = n, k
         self.first, self.second = np.triu_indices(k, 1)
-        d = goodness[:, self.first] - goodness[:, self.second]  # (n, P)
+        d = np.ascontiguousarray((goodness[:, self.first] - goodness[:, self.second]).T)  # (P, n)
         complete = ~np.isnan(d)
         with np.errstate(invalid="ignore"):
             valid = complete & (d != 0)
             positive = valid & (d > 0)
-        absd = np.where(valid, np.abs(d), np.inf)
-        order = np.argsort(absd, axis=0, kind="stable")
-        s = np.take_along_axis(absd, order, axis=0).T  # (P, n) sorted |d|, invalid last
-        keep = np.take_along_axis(valid, order, axis=0).T
-        sorted_positive = np.take_along_axis(positive, order, axis=0).T
-        self.any_complete = complete.any(axis=0)  # (P,)
-        self.complete = None if complete.all() else complete.astype(float)  # (n, P) when some are missing
-        self.valid = valid.astype(float)  # (n, P) indicators for the order-free sums
-        self.positive = positive.astype(float)
+        order = np.argsort(np.where(valid, np.abs(d), np.inf), axis=1, kind="stable")  # invalid entries last
+        s = np.take_along_axis(np.abs(d), order, axis=1)
+        keep = np.take_along_axis(valid, order, axis=1)
+        sorted_positive = np.take_along_axis(positive, order, axis=1)
+        self.any_complete = complete.any(axis=1)  # (P,)
+        self.complete = None if complete.all() else complete.T.astype(float)  # (n, P) when some are missing
+        self.valid = valid.T.astype(float)  # (n, P) indicators for the order-free sums
+        self.positive = positive.T.astype(float)
         layout = np.full((len(self.first), n + 1), n, np.intp)  # column 0 of every pair: a zero weight
-        layout[:, 1:] = np.where(keep, order.T, n)
+        layout[:, 1:] = np.where(keep, order, n)
         self.layout = layout.ravel()
         mask = np.zeros(layout.shape)
         mask[:, 1:] = sorted_positive
         self.positive_layout = mask  # (P, n + 1): the positive entries
-        self._index_ties(s, keep, sorted_positive, order.T)
+        self._index_ties(s, keep, sorted_positive, order)
 
     def _index_ties(self, s: np.ndarray, keep: np.ndarray, positive: np.ndarray, case: np.ndarray) -> None:
         """Positions in the flat ``(P, n + 1)`` layout of the members of tie groups and of the groups' bounds."""
         n_pairs, n = s.shape
-        new_group = np.ones_like(keep)
-        new_group[:, 1:] = (s[:, 1:] != s[:, :-1]) | ~keep[:, 1:]
-        pos = np.broadcast_to(np.arange(n), s.shape)
-        start = np.maximum.accumulate(np.where(new_group, pos, 0), axis=1)
-        is_end = np.ones_like(keep)
-        is_end[:, :-1] = new_group[:, 1:]
-        end = np.flip(np.minimum.accumulate(np.flip(np.where(is_end, pos, n - 1), axis=1), axis=1), axis=1)
-        tied = (end > start) & keep  # members of tie groups of two or more entries (tied entries are valid)
+        same = np.zeros_like(keep)  # entry continues the tie group of the previous one
+        same[:, 1:] = (s[:, 1:] == s[:, :-1]) & keep[:, 1:]
+        tied = same.copy()
+        tied[:, :-1] |= same[:, 1:]  # members of tie groups of two or more entries (all valid)
         self.ties = bool(tied.any())
         if not self.ties:
             return
-        offset = (np.arange(n_pairs) * (n + 1))[:, None]
+        pos = np.broadcast_to(np.arange(n), s.shape)
+        start = np.maximum.accumulate(np.where(~same, pos, 0), axis=1)
+        is_end = tied.copy()
+        is_end[:, :-1] &= ~same[:, 1:]
+        rows, cols = np.nonzero(tied)
         single = self.valid.copy()
-        single[case[tied], np.nonzero(tied)[0]] = 0.0
+        single[case[rows, cols], rows] = 0.0
         self.single = single  # (n, P) valid entries that are their own tie group
-        tied_positive = (tied & positive).ravel()
-        group_end = (is_end & tied).ravel()
-        group_of = np.cumsum(group_end) - group_end  # group number of every entry (valid for tied entries)
-        self.tied_case = case.ravel()[tied_positive]
-        self.tied_at = (offset + pos + 1).ravel()[tied_positive]  # layout position of a tied positive entry
-        self.tied_bounds = np.concatenate([[0], np.cumsum((tied & positive).sum(axis=1))])
-        self.tied_group_bounds = np.searchsorted(group_of[tied_positive], np.arange(group_end.sum() + 1))
-        self.group_start = (offset + start).ravel()[group_end]  # cumulative weight before the group
-        self.group_end = (offset + end + 1).ravel()[group_end]  # cumulative weight at the group's end
-        self.group_bounds = np.concatenate([[0], np.cumsum((is_end & tied).sum(axis=1))])
+        flat_start = (rows * (n + 1) + start[rows, cols])  # cumulative weight before the entry's group
+        ends = is_end[rows, cols]
+        group_of = np.cumsum(ends) - ends  # tie group number of every tied entry
+        tied_positive = positive[rows, cols]
+        self.tied_case = case[rows, cols][tied_positive]
+        self.tied_at = (rows * (n + 1) + cols + 1)[tied_positive]  # layout position of a tied positive entry
+        self.tied_bounds = np.searchsorted(rows[tied_positive], np.arange(n_pairs + 1))
+        self.tied_group_bounds = np.searchsorted(group_of[tied_positive], np.arange(ends.sum() + 1))
+        self.group_start = flat_start[ends]
+        self.group_end = (rows * (n + 1) + cols + 1)[ends]  # cumulative weight at the group's end
+        self.group_bounds = np.searchsorted(rows[ends], np.arange(n_pairs + 1))
 
     @property
     def n_pairs(self) -> int:

@@ -12,7 +12,8 @@ from challengelab.ranking import engine
 from challengelab.ranking.assessment import Assessment, TaskMatrix, load_assessment
 from challengelab.ranking.spec import RankingSpec
 
-__all__ = ["rank", "case_ranks", "as_spec", "TaskRanking", "MissingValuesError", "rank_dtype", "ranking_frame"]
+__all__ = ["rank", "case_ranks", "as_spec", "TaskRanking", "MissingValuesError", "rank_dtype", "ranking_frame",
+           "task_frame", "combine_task_frames"]
 
 
 class MissingValuesError(ValueError):
@@ -283,12 +284,19 @@ def rank(
 
 def ranking_frame(rankings: list[TaskRanking], spec: RankingSpec) -> pd.DataFrame:
     """The full-data ranking table of :func:`rank` from tasks already bound to ``spec``."""
-    frames = []
-    for ranking in rankings:
-        scores = ranking.scores()[0]
-        ranks = ranking.ranks(scores[None, :])[0]
-        frames.append(pd.DataFrame({"task": ranking.matrix.task, "algorithm": ranking.matrix.algorithms,
-                                    "score": scores, "rank": rank_dtype(ranks, spec.ties)}))
+    return combine_task_frames([task_frame(ranking) for ranking in rankings], spec)
+
+
+def task_frame(ranking: TaskRanking) -> pd.DataFrame:
+    """``task``, ``algorithm``, ``score``, ``rank`` of one task's full data."""
+    scores = ranking.scores()[0]
+    ranks = ranking.ranks(scores[None, :])[0]
+    return pd.DataFrame({"task": ranking.matrix.task, "algorithm": ranking.matrix.algorithms, "score": scores,
+                         "rank": rank_dtype(ranks, ranking.spec.ties)})
+
+
+def combine_task_frames(frames: list[pd.DataFrame], spec: RankingSpec) -> pd.DataFrame:
+    """Stack per-task rankings, sorted by task (input order) and rank; the spec goes into ``attrs``."""
     result = _sort(pd.concat(frames, ignore_index=True))
     if spec.serialisable:
         result.attrs["spec"] = spec.to_dict()
