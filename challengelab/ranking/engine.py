@@ -307,11 +307,11 @@ class PairedWilcoxon:
         tied_positive = positive[rows, cols]
         self.tied_case = case[rows, cols][tied_positive]
         self.tied_at = (rows * (n + 1) + cols + 1)[tied_positive]  # layout position of a tied positive entry
-        self.tied_bounds = np.searchsorted(rows[tied_positive], np.arange(n_pairs + 1))
-        self.tied_group_bounds = np.searchsorted(group_of[tied_positive], np.arange(ends.sum() + 1))
+        self.tied_segments = Segments(np.searchsorted(rows[tied_positive], np.arange(n_pairs + 1)))
+        self.tied_group_segments = Segments(np.searchsorted(group_of[tied_positive], np.arange(ends.sum() + 1)))
         self.group_start = flat_start[ends]
         self.group_end = (rows * (n + 1) + cols + 1)[ends]  # cumulative weight at the group's end
-        self.group_bounds = np.searchsorted(rows[ends], np.arange(n_pairs + 1))
+        self.group_segments = Segments(np.searchsorted(rows[ends], np.arange(n_pairs + 1)))
 
     @property
     def n_pairs(self) -> int:
@@ -349,21 +349,31 @@ class PairedWilcoxon:
         # tied positive entries: the group's bounds (g_start + g_end) instead of their own (2 g - w)
         g = g.reshape(b, -1)
         w_tied = np.take(counts, self.tied_case, axis=1)
-        own = _segment_sums(w_tied * (2.0 * np.take(g, self.tied_at, axis=1) - w_tied), self.tied_bounds)
+        own = self.tied_segments.sums(w_tied * (2.0 * np.take(g, self.tied_at, axis=1) - w_tied))
         g_start, g_end = np.take(g, self.group_start, axis=1), np.take(g, self.group_end, axis=1)
-        positive_weight = _segment_sums(w_tied, self.tied_group_bounds)  # per tie group
-        twice_t_plus += _segment_sums((g_start + g_end) * positive_weight, self.group_bounds) - own
+        positive_weight = self.tied_group_segments.sums(w_tied)  # per tie group
+        twice_t_plus += self.group_segments.sums((g_start + g_end) * positive_weight) - own
         t = g_end - g_start
-        return twice_t_plus, n_eff, cube @ self.single + _segment_sums(t * t * t - t, self.group_bounds)
+        return twice_t_plus, n_eff, cube @ self.single + self.group_segments.sums(t * t * t - t)
 
 
-def _segment_sums(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Sums of ``x[:, bounds[i]:bounds[i + 1]]`` for every segment (0 for empty ones); ``bounds[-1] == len``."""
-    out = np.zeros((x.shape[0], len(bounds) - 1))
-    filled = bounds[1:] > bounds[:-1]
-    if filled.any():  # reduceat over the starts of the non-empty segments only
-        out[:, filled] = np.add.reduceat(x, bounds[:-1][filled], axis=1)
-    return out
+class Segments:
+    """Consecutive segments ``[bounds[i], bounds[i + 1])`` of an axis, summed with one ``reduceat``."""
+
+    def __init__(self, bounds: np.ndarray):
+        self.n = len(bounds) - 1
+        filled = bounds[1:] > bounds[:-1]
+        self.starts = bounds[:-1][filled]  # reduceat over the starts of the non-empty segments only
+        self.filled = None if filled.all() else np.flatnonzero(filled)
+
+    def sums(self, x: np.ndarray) -> np.ndarray:
+        """Sums ``(B, n_segments)`` of ``x (B, len)``; 0 for empty segments."""
+        if self.filled is None:
+            return np.add.reduceat(x, self.starts, axis=1) if self.n else np.zeros((x.shape[0], 0))
+        out = np.zeros((x.shape[0], self.n))
+        if len(self.filled):
+            out[:, self.filled] = np.add.reduceat(x, self.starts, axis=1)
+        return out
 
 
 def _normal_pvalues(t_plus: np.ndarray, n: np.ndarray, ties: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
