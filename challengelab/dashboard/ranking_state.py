@@ -80,8 +80,8 @@ def load_assessment_upload(name: str, content: bytes) -> tuple[Assessment, str]:
             out.write(content)
         assessment = load_assessment(temp)
     except AssessmentValidationError as exc:  # name the uploaded file, not the temporary one
-        raise AssessmentValidationError([replace(issue, source=name) if Path(temp).name in str(issue.source)
-                                         else issue for issue in exc.issues]) from None
+        raise AssessmentValidationError([replace(issue, file=name) if Path(temp).name in str(issue.file)
+                                         else issue for issue in exc.issues], source=name) from None
     finally:
         Path(temp).unlink(missing_ok=True)
     return replace(assessment, source=name), "upload:" + hashlib.sha256(content).hexdigest()
