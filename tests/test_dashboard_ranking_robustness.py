@@ -277,7 +277,7 @@ def test_load_assessment_upload_validates(tmp_path):
     bad = b"task,case,algorithm,value\nT1,c1,a,0.5\nT1,c1,a,0.6\n"
     with pytest.raises(AssessmentValidationError, match="(?i)duplicate") as failure:
         rstate.load_assessment_upload("dup.csv", bad)
-    assert all(issue.source == "dup.csv" for issue in failure.value.issues)
+    assert all(issue.file == "dup.csv" for issue in failure.value.issues)
     good = b"task,case,algorithm,value\nT1,c1,a,0.5\nT1,c1,b,0.6\nT1,c2,a,0.4\nT1,c2,b,0.7\n"
     assessment, source_id = rstate.load_assessment_upload("good.csv", good)
     assert assessment.source == "good.csv" and source_id.startswith("upload:")
