@@ -154,8 +154,20 @@ def test_random_ties_in_bootstrap_are_seeded():
     assert a.rank_frequencies()["frequency"].between(0.05, 0.8).all()
 
 
-def test_progress_bar_can_be_forced_and_disabled(capsys):
+def test_progress_bar_can_be_forced_and_disabled(monkeypatch):
+    import rich.progress
+
+    advanced = []
+
+    class Recording(rich.progress.Progress):
+        def advance(self, task_id, advance=1):
+            advanced.append(advance)
+            super().advance(task_id, advance)
+
+    monkeypatch.setattr(rich.progress, "Progress", Recording)
     bootstrap(DATA, method="aggregate_then_rank", n_boot=5, seed=1, progress=False)
+    assert advanced == []
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bootstrap(DATA, method="aggregate_then_rank", n_boot=5, seed=1, progress=True)
+    assert sum(advanced) == 5 * DATA["task"].nunique()  # every replicate of every task counted

@@ -10,7 +10,7 @@ import pytest
 MODULES = [
     "challengelab.ranking.assessment", "challengelab.ranking.bootstrap", "challengelab.ranking.compare",
     "challengelab.ranking.consensus", "challengelab.ranking.link", "challengelab.ranking.methods",
-    "challengelab.ranking.significance", "challengelab.ranking.spec", "challengelab.figures.ranking",
+    "challengelab.ranking.significance", "challengelab.ranking.spec", "challengelab.ranking.engine", "challengelab.figures.ranking",
     "challengelab.synthetic.assessment",
 ]
 
@@ -19,3 +19,4 @@ MODULES = [
 def test_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+    assert result.attempted > 0, f"{name} has no examples"
