@@ -164,3 +164,15 @@ def test_challenger_resampling_changes_rank_then_aggregate_but_not_aggregate_the
     pd.testing.assert_frame_equal(a.ranks, b.ranks)
     with pytest.raises(ValueError, match="resampling"):
         bootstrap(data, method="rank_then_aggregate", n_boot=3, resampling="other")
+
+
+@pytest.mark.parametrize("resampling, phrase", [("paired", "paired resampling"),
+                                                ("challenger", "challengeR-compatible resampling")])
+def test_methods_text_says_which_resampling_ran(resampling, phrase):
+    from challengelab.report.ranking import ranking_methods_text, run_ranking
+
+    spec = RankingSpec(method="rank_then_aggregate", ties="max", resampling=resampling)
+    run = run_ranking(load_assessment(frame(REF["CR6"]["values"])), spec, n_boot=5, seed=1)
+    text = " ".join(ranking_methods_text(run, 5, 1, {"challengelab": "test"}))
+    assert phrase in text
+    assert "challengeR leaves them unranked" in text  # "max" ties: our deliberate difference is stated
