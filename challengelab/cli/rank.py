@@ -30,6 +30,8 @@ def rank(
                                                     help="Direction of the metric.")] = False,
     n_boot: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap replicates (0 = none).")] = 1000,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (bootstrap, random ties).")] = 1,
+    resampling: Annotated[str, typer.Option(help="Bootstrap: paired, or challenger (challengeR's handling of "
+                                                 "cases drawn more than once).")] = "paired",
     consensus_method: Annotated[str, typer.Option(
         "--consensus", help="How tasks are combined: euclidean, average_rank, median_rank, borda, per_case.")]
     = "euclidean",
@@ -75,7 +77,7 @@ def rank(
             raise typer.Exit(2) from None
     try:
         spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, adjust=adjust,
-                           smaller_is_better=smaller_is_better, seed=seed)
+                           smaller_is_better=smaller_is_better, seed=seed, resampling=resampling)
     except ValidationError as exc:
         for problem in exc.errors():
             where = ".".join(str(p) for p in problem["loc"]) or "option"
@@ -105,7 +107,7 @@ def rank(
         raise typer.Exit(1) from None
 
     program_args = [str(results), "--out", str(out), "--method", method, "--aggregate", aggregate,
-                    "--ties", ties, "--alpha", f"{alpha:g}", "--adjust", adjust,
+                    "--ties", ties, "--alpha", f"{alpha:g}", "--adjust", adjust, "--resampling", resampling,
                     "--smaller-is-better" if smaller_is_better else "--larger-is-better",
                     "--bootstrap", str(n_boot), "--consensus", consensus_method, "--format", ",".join(format_list)]
     if na_treat is not None:
