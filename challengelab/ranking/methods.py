@@ -255,11 +255,22 @@ def rank(
 
     Notes
     -----
-    Aggregated scores that differ by at most ``tie_tolerance`` (relative, default 1e-10) are tied, and full-data
-    means are computed with a correctly rounded sum: the means (0.9, 0.8, 0.7, 0.6) and (0.95, 0.85, 0.55, 0.65)
-    are both exactly 0.75 and tie, as in R. Test-then-rank uses one-sided paired Wilcoxon signed-rank tests
-    (normal approximation with continuity correction, zeros dropped), all k(k-1) p-values of a task adjusted
-    together; an algorithm wins against another when its adjusted p-value is below ``alpha``.
+    Outputs match challengeR 1.0.5 (checked against an emulation of its algorithm in base R, see
+    ``tests/reference/ranking/challenger_emulation.R``), except where stated.
+
+    * Ties: two aggregated scores ``a``, ``b`` tie when ``|a - b| <= tie_tolerance * max(|a|, |b|)`` (relative,
+      default 1e-10), so metrics of 1e-11 are ranked apart as in R, and full-data means are computed with a
+      correctly rounded sum: the means of (0.9, 0.8, 0.7, 0.6) and (0.95, 0.85, 0.55, 0.65) are both exactly 0.75
+      and tie, as in R. ``ties="first"`` breaks ties of scores in alphabetical order of the algorithms, as
+      challengeR.
+    * Test-then-rank: one-sided paired Wilcoxon signed-rank tests (normal approximation with continuity
+      correction, zeros dropped; p = 1 when every difference is zero), all k(k-1) p-values of a task adjusted
+      together; an algorithm wins against another when its adjusted p-value is at most ``alpha``; the score is
+      the share of the other tested algorithms it beats. With ``na_treat="drop"`` an algorithm without any
+      result in a task is not tested (not counted in the adjustment).
+    * Deliberate differences: an algorithm whose score is missing (no result at all in a task) is kept and ranks
+      last; challengeR leaves it out of that task. Rank-then-aggregate with ``ties="max"`` or ``"first"`` ranks
+      missing values last in their case (see :func:`case_ranks`); challengeR leaves them unranked.
 
     Examples
     --------
@@ -323,6 +334,13 @@ def case_ranks(
     value: str = "value",
 ) -> pd.DataFrame:
     """Rank the algorithms within every case (missing values rank last in their case).
+
+    Missing values rank after every present value of their case: with ``ties="min"`` or ``"random"`` each gets
+    the largest present rank plus one, with ``"average"`` the largest present rank plus ``(m + 1) / 2`` for ``m``
+    missing values (so several missing values share the last positions), as challengeR's ``rankNA2``. With
+    ``"max"`` they share rank ``k`` and with ``"first"`` they take the last ranks in input order; here we
+    deliberately differ from challengeR, which leaves them unranked (they drop out of its aggregate).
+    ``ties="first"`` breaks ties within a case in input order (challengeR's row order within a case).
 
     Returns
     -------
