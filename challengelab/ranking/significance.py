@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from challengelab.ranking.assessment import load_assessment
-from challengelab.ranking.methods import TaskRanking
+from challengelab.ranking.methods import TaskRanking, rank
 from challengelab.ranking.spec import RankingSpec
 
 __all__ = ["significance_map", "pairwise_tests"]
@@ -86,8 +86,6 @@ def significance_map(data: Any, *, ranking: pd.DataFrame | None = None, **kwargs
     """
     tests = pairwise_tests(data, **kwargs)
     if ranking is None:
-        from challengelab.ranking.methods import rank
-
         names = ("alpha", "adjust", "na_treat", "smaller_is_better", "task", "case", "algorithm", "value")
         arguments = {k: kwargs[k] for k in names if k in kwargs}
         arguments.setdefault("adjust", "holm")
