@@ -98,16 +98,17 @@ start, start_cpu = time.perf_counter(), cpu()
 assessment = load_assessment(data)
 if sys.argv[1] == "boot":
     start, start_cpu = time.perf_counter(), cpu()
-    bootstrap(assessment, method="test_then_rank", n_boot=100, seed=1, progress=False)
+    bootstrap(assessment, method="test_then_rank", n_boot=100, seed=1, progress=False, n_jobs=int(sys.argv[5]))
 print(time.perf_counter() - start, cpu() - start_cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
-def run_scale(what: str, n_tasks: int) -> tuple[float, float, float]:
+def run_scale(what: str, n_tasks: int, n_jobs: int = 1) -> tuple[float, float, float]:
     """Wall and CPU seconds and peak RSS (MB, whole process: data included) of one scale workload in a fresh
     process. On a loaded machine the CPU time is the better estimate of the idle wall time (one thread)."""
     here = Path(__file__).resolve().parent
-    out = subprocess.run([sys.executable, "-c", SCALE_CHILD, what, str(n_tasks), str(here), str(here.parent)],
+    out = subprocess.run([sys.executable, "-c", SCALE_CHILD, what, str(n_tasks), str(here), str(here.parent),
+                          str(n_jobs)],
                          check=True, capture_output=True, text=True)
     seconds, cpu_seconds, peak = map(float, out.stdout.split()[-3:])
     return seconds, cpu_seconds, peak
@@ -120,11 +121,11 @@ def time_base_r_scale(n_tasks: int) -> float | None:
     return None if seconds is None else seconds / 2 * 100 * n_tasks
 
 
-def report_scale(n_tasks: int, no_r: bool) -> None:
+def report_scale(n_tasks: int, no_r: bool, n_jobs: int = 1) -> None:
     print(f"scale workload: {n_tasks} tasks x 40 algorithms x 1000 cases ({n_tasks * 40_000} rows); "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for what, label in (("load", "load_assessment"), ("boot", "test_then_rank bootstrap, 100 replicates")):
-        wall, seconds, peak = run_scale(what, n_tasks)
+        wall, seconds, peak = run_scale(what, n_tasks, n_jobs)
         before, target = SCALE_BEFORE[what], SCALE_TARGET[what]
         scale = n_tasks / 20
         ok = "meets" if seconds <= target[0] * scale else "MISSES"
@@ -234,7 +235,7 @@ def main() -> None:
     parser.add_argument("--only-scale", action="store_true", help="run the scale workload only")
     args = parser.parse_args()
     if args.scale_tasks:
-        report_scale(args.scale_tasks, args.no_r)
+        report_scale(args.scale_tasks, args.no_r, args.n_jobs)
     if args.only_scale:
         return
 
