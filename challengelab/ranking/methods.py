@@ -198,7 +198,9 @@ def _aggregate_samples(agg: Any, samples: np.ndarray) -> np.ndarray:
 def adjust_task_pvalues(p: np.ndarray, method: str) -> np.ndarray:
     """The one place where the ranking adjusts p-values (rows = replicates, columns = a task's ordered pairs).
 
-    R's ``p.adjust`` semantics: NaN stays NaN and is not counted as a test.
+    R's ``p.adjust`` semantics: NaN stays NaN and is not counted as a test. Switch point: when the shared
+    ``challengelab.stats.adjust.p_adjust(p, method)`` (row-wise 2-D) lands, call it here and delete
+    :func:`challengelab.ranking.engine.adjust_pvalues` - provided it, too, leaves NaN out of the count of tests.
     """
     return engine.adjust_pvalues(p, method)
 
