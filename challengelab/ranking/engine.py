@@ -252,8 +252,10 @@ class PairedWilcoxon:
     average rank ``C - (w - 1) / 2``, so ``2 T+ = 2 sum(w C) - sum(w^2) + sum(w)`` over the positive entries:
     one cumulative sum and one dot product per pair; sums over cases that do not depend on the order
     (``sum(w)``, ``sum(w^2)``, ``sum(w^3 - w)``, ``n``) are matrix products of the counts with fixed
-    ``(cases, pairs)`` indicators. Entries of tie groups are corrected to their group's bounds. No sorting per
-    replicate; every value is an integer below 2**53, so the sums are exact.
+    ``(cases, pairs)`` indicators. Within a tie group the positive entries come first; the untied formula then
+    gives them consecutive ranks from the group's start, and their average rank adds exactly
+    ``(positive weight) x (negative weight)`` of the group to ``2 T+``. No sorting per replicate; every value is
+    an integer below 2**53, so the sums are exact.
 
     ``goodness (n, k)``: larger is better; NaN differences are excluded (pairwise complete cases).
     """
@@ -267,7 +269,8 @@ class PairedWilcoxon:
         with np.errstate(invalid="ignore"):
             valid = complete & (d != 0)
             positive = valid & (d > 0)
-        order = np.argsort(np.where(valid, np.abs(d), np.inf), axis=1, kind="stable")  # invalid entries last
+        # sorted by |d| (invalid entries last); within a tie group the positive differences first
+        order = np.lexsort((~positive, np.where(valid, np.abs(d), np.inf)), axis=1)
         s = np.take_along_axis(np.abs(d), order, axis=1)
         keep = np.take_along_axis(valid, order, axis=1)
         sorted_positive = np.take_along_axis(positive, order, axis=1)
@@ -301,16 +304,11 @@ class PairedWilcoxon:
         single = self.valid.copy()
         single[case[rows, cols], rows] = 0.0
         self.single = single  # (n, P) valid entries that are their own tie group
-        flat_start = (rows * (n + 1) + start[rows, cols])  # cumulative weight before the entry's group
         ends = is_end[rows, cols]
-        group_of = np.cumsum(ends) - ends  # tie group number of every tied entry
-        tied_positive = positive[rows, cols]
-        self.tied_case = case[rows, cols][tied_positive]
-        self.tied_at = (rows * (n + 1) + cols + 1)[tied_positive]  # layout position of a tied positive entry
-        self.tied_segments = Segments(np.searchsorted(rows[tied_positive], np.arange(n_pairs + 1)))
-        self.tied_group_segments = Segments(np.searchsorted(group_of[tied_positive], np.arange(ends.sum() + 1)))
-        self.group_start = flat_start[ends]
+        n_positive = np.add.reduceat(positive[rows, cols].astype(np.intp), np.flatnonzero(np.r_[True, ends[:-1]]))
+        self.group_start = (rows * (n + 1) + start[rows, cols])[ends]  # cumulative weight before the group
         self.group_end = (rows * (n + 1) + cols + 1)[ends]  # cumulative weight at the group's end
+        self.group_mid = self.group_start + n_positive  # ... at the end of its positive entries
         self.group_segments = Segments(np.searchsorted(rows[ends], np.arange(n_pairs + 1)))
 
     @property
@@ -346,13 +344,12 @@ class PairedWilcoxon:
         cube = counts * counts * counts - counts
         if not self.ties:
             return twice_t_plus, n_eff, cube @ self.valid
-        # tied positive entries: the group's bounds (g_start + g_end) instead of their own (2 g - w)
+        # a tie group lists its positive entries first, so the untied formula gave them the ranks g_start + 1,
+        # g_start + 2, ...; their average rank adds (positive weight) x (negative weight) to 2 T+
         g = g.reshape(b, -1)
-        w_tied = np.take(counts, self.tied_case, axis=1)
-        own = self.tied_segments.sums(w_tied * (2.0 * np.take(g, self.tied_at, axis=1) - w_tied))
         g_start, g_end = np.take(g, self.group_start, axis=1), np.take(g, self.group_end, axis=1)
-        positive_weight = self.tied_group_segments.sums(w_tied)  # per tie group
-        twice_t_plus += self.group_segments.sums((g_start + g_end) * positive_weight) - own
+        g_mid = np.take(g, self.group_mid, axis=1)
+        twice_t_plus += self.group_segments.sums((g_mid - g_start) * (g_end - g_mid))
         t = g_end - g_start
         return twice_t_plus, n_eff, cube @ self.single + self.group_segments.sums(t * t * t - t)
 
