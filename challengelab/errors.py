@@ -13,7 +13,7 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True)
 class ValidationIssue:
-    """One problem found while validating a survey.
+    """One problem found while validating input (a survey or per-case assessment results).
 
     ``row`` is the row number as the user sees it: the Excel row (header = row 1) or the CSV line number.
     It is ``None`` for problems of a whole table or column.
@@ -54,22 +54,22 @@ def issues_frame(issues: Iterable[ValidationIssue]) -> pd.DataFrame:
     return frame
 
 
-class SurveyValidationError(ValueError):
-    """A survey could not be loaded: ``.issues`` lists every problem, with its location.
+class ValidationError(ValueError):
+    """Input could not be accepted: ``.issues`` lists every problem (a :class:`ValidationIssue`), with its location.
 
-    ``.rows_in``, ``.rows_accepted`` and ``.rows_rejected`` count data rows per table, so that
-    ``rows_in == rows_accepted + rows_rejected`` holds for every table.
+    The base of :class:`SurveyValidationError` and ``challengelab.ranking.AssessmentValidationError``.
     """
 
-    def __init__(self, issues: list[ValidationIssue], *, source: str | None = None,
-                 row_counts: dict[str, dict[str, int]] | None = None):
+    #: Issues listed in the message (all of them stay in ``.issues``).
+    MAX_LISTED = 50
+
+    def __init__(self, issues: Iterable[ValidationIssue], *, source: str | None = None, what: str = "the input"):
         self.issues = list(issues)
         self.source = source
-        self.row_counts = row_counts or {}
-        errors = [i for i in self.issues if i.severity == "error"]
-        head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in {source or 'the survey'}"
-        listing = "\n".join(f"  - {issue}" for issue in errors[:50])
-        more = f"\n  ... and {len(errors) - 50} more" if len(errors) > 50 else ""
+        errors = self.errors or self.issues
+        head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in {source or what}"
+        listing = "\n".join(f"  - {issue}" for issue in errors[: self.MAX_LISTED])
+        more = f"\n  ... and {len(errors) - self.MAX_LISTED} more" if len(errors) > self.MAX_LISTED else ""
         super().__init__(f"{head}:\n{listing}{more}")
 
     @property
@@ -83,3 +83,16 @@ class SurveyValidationError(ValueError):
     def to_frame(self) -> pd.DataFrame:
         """All issues as a DataFrame (see :func:`issues_frame`)."""
         return issues_frame(self.issues)
+
+
+class SurveyValidationError(ValidationError):
+    """A survey could not be loaded: ``.issues`` lists every problem, with its location.
+
+    ``.rows_in``, ``.rows_accepted`` and ``.rows_rejected`` count data rows per table, so that
+    ``rows_in == rows_accepted + rows_rejected`` holds for every table.
+    """
+
+    def __init__(self, issues: list[ValidationIssue], *, source: str | None = None,
+                 row_counts: dict[str, dict[str, int]] | None = None):
+        super().__init__(issues, source=source, what="the survey")
+        self.row_counts = row_counts or {}

@@ -118,7 +118,7 @@ def test_bad_results_give_located_messages_and_no_output(tmp_path):
     out = tmp_path / "reports" / "bad"
     result = runner.invoke(app, ["rank", str(path), "--method", "aggregate_then_rank", "--out", str(out)])
     assert result.exit_code == 1
-    assert "line 6" in result.stderr and "value" in result.stderr
+    assert "row 6" in result.stderr and "value" in result.stderr
     assert not out.exists() and not (tmp_path / "reports").exists()
 
 

@@ -146,7 +146,7 @@ def test_settings_apply_only_on_submit_and_change_the_ranking():
     at.run()
     assert "mean-then-rank" in text(at.caption)  # a form value without Apply is not applied
     at.selectbox(key="rr_method").set_value("test_then_rank")
-    at.selectbox(key="rr_p_adjust").set_value("holm")
+    at.selectbox(key="rr_ranking_adjust").set_value("holm")
     submit(at)
     captions = text(at.caption)
     assert "test-then-rank (holm)" in captions and "mean-then-rank" not in captions
@@ -277,7 +277,7 @@ def test_load_assessment_upload_validates(tmp_path):
     bad = b"task,case,algorithm,value\nT1,c1,a,0.5\nT1,c1,a,0.6\n"
     with pytest.raises(AssessmentValidationError, match="(?i)duplicate") as failure:
         rstate.load_assessment_upload("dup.csv", bad)
-    assert all(issue.source == "dup.csv" for issue in failure.value.issues)
+    assert all(issue.file == "dup.csv" for issue in failure.value.issues)
     good = b"task,case,algorithm,value\nT1,c1,a,0.5\nT1,c1,b,0.6\nT1,c2,a,0.4\nT1,c2,b,0.7\n"
     assessment, source_id = rstate.load_assessment_upload("good.csv", good)
     assert assessment.source == "good.csv" and source_id.startswith("upload:")
@@ -289,7 +289,7 @@ def test_make_spec():
     assert rstate.make_spec("aggregate_then_rank", "median", "holm", "none") == RankingSpec(
         method="aggregate_then_rank", aggregate="median")
     assert rstate.make_spec("test_then_rank", "median", "holm", "drop") == RankingSpec(
-        method="test_then_rank", p_adjust="holm", na_treat="drop")
+        method="test_then_rank", adjust="holm", na_treat="drop")
 
 
 def test_robustness_table_suppression_rule():

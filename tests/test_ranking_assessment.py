@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from challengelab.errors import ValidationError
 from challengelab.ranking import AssessmentValidationError, load_assessment, rank
 
 
@@ -33,10 +34,39 @@ def test_csv_line_numbers_skip_comments_and_blank_lines(tmp_path):
         load_assessment(path)
     issues = info.value.issues
     reasons = [str(i) for i in issues]
-    assert any("line 6" in r and "'abc' is not a number" in r for r in reasons), reasons
-    assert any("duplicate" in r and "line 7" in r and "line 8" in r for r in reasons), reasons
+    assert any("row 6" in r and "not a number (value: 'abc')" in r for r in reasons), reasons
+    assert any("duplicate" in r and "row 7" in r and "row 8" in r for r in reasons), reasons
     assert all(str(path) in r for r in reasons)
-    assert isinstance(info.value, ValueError)
+    assert [(i.row, i.column, i.value) for i in issues][0] == (6, "value", "abc")
+    assert isinstance(info.value, ValueError) and isinstance(info.value, ValidationError)
+    assert info.value.to_frame()["row"].tolist() == [6, 8]
+
+
+def test_synthetic_marker_is_read_from_the_file(tmp_path):
+    path = tmp_path / "results.csv"
+    table().to_csv(path, index=False)
+    assert not load_assessment(path).synthetic
+    marked = tmp_path / "synthetic.csv"
+    marked.write_text("# SYNTHETIC results, every value is random\n" + path.read_text())
+    assessment = load_assessment(marked)
+    assert assessment.synthetic and "synthetic" in repr(assessment)
+    frame = table()
+    frame.attrs["synthetic"] = True
+    assert load_assessment(frame).synthetic and not load_assessment(table()).synthetic
+
+
+def test_bundled_example_is_synthetic():
+    from challengelab._paths import EXAMPLE_ASSESSMENT_FILE, example_dir
+
+    assert load_assessment(example_dir() / EXAMPLE_ASSESSMENT_FILE).synthetic
+
+
+def test_identifiers_are_categorical_and_normalised():
+    data = table(case=[1.0, 2.0, 1.0, 2.0], algorithm=["A", "A ", " B", "B"])
+    a = load_assessment(data)
+    assert isinstance(a.data["case"].dtype, pd.CategoricalDtype)
+    assert a.matrices()[0].algorithms.tolist() == ["A", "B"]
+    assert a.matrices()[0].cases.tolist() == [1, 2]
 
 
 def test_excel_row_numbers(tmp_path):
@@ -44,8 +74,8 @@ def test_excel_row_numbers(tmp_path):
     table(value=[0.9, "n.a.", 0.7, 0.6]).to_excel(path, index=False)
     with pytest.raises(AssessmentValidationError) as info:
         load_assessment(path)
-    assert [i.location for i in info.value.issues] == ["row 3"]
-    assert "'n.a.' is not a number" in str(info.value)
+    assert [(i.row, i.column) for i in info.value.issues] == [(3, "value")]
+    assert "not a number (value: 'n.a.')" in str(info.value)
 
 
 def test_parquet(tmp_path):
@@ -88,6 +118,7 @@ def test_non_finite_and_empty_identifiers():
     text = str(info.value)
     assert "index 1" in text and "not finite" in text
     assert "index 3" in text and "empty algorithm" in text
+    assert all(i.row is None and i.file == "DataFrame" for i in info.value.issues)
 
 
 def test_unsupported_and_missing_files(tmp_path):

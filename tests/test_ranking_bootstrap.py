@@ -58,8 +58,8 @@ def test_seed_reproducible_and_independent_of_n_jobs(method):
     {"method": "aggregate_then_rank", "aggregate": 0.3, "ties": "max"},
     {"method": "rank_then_aggregate", "ties": "average"},
     {"method": "test_then_rank"},
-    {"method": "test_then_rank", "p_adjust": "holm"},
-    {"method": "test_then_rank", "p_adjust": "fdr_bh", "alpha": 0.2},
+    {"method": "test_then_rank", "adjust": "holm"},
+    {"method": "test_then_rank", "adjust": "fdr_bh", "alpha": 0.2},
 ])
 def test_vectorised_replay_equals_naive_replay(spec):
     """Each replicate equals rank() on the resampled data (drawn with the documented random stream)."""
@@ -88,8 +88,8 @@ def test_single_case_task_excluded_with_warning():
 
 
 def test_full_ranking_is_rank_of_full_data():
-    result = bootstrap(DATA, method="test_then_rank", n_boot=10, seed=1, p_adjust="holm")
-    pd.testing.assert_frame_equal(result.full, rank(DATA, method="test_then_rank", p_adjust="holm"))
+    result = bootstrap(DATA, method="test_then_rank", n_boot=10, seed=1, adjust="holm")
+    pd.testing.assert_frame_equal(result.full, rank(DATA, method="test_then_rank", adjust="holm"))
 
 
 def test_summaries():
@@ -154,8 +154,20 @@ def test_random_ties_in_bootstrap_are_seeded():
     assert a.rank_frequencies()["frequency"].between(0.05, 0.8).all()
 
 
-def test_progress_bar_can_be_forced_and_disabled(capsys):
+def test_progress_bar_can_be_forced_and_disabled(monkeypatch):
+    import rich.progress
+
+    advanced = []
+
+    class Recording(rich.progress.Progress):
+        def advance(self, task_id, advance=1):
+            advanced.append(advance)
+            super().advance(task_id, advance)
+
+    monkeypatch.setattr(rich.progress, "Progress", Recording)
     bootstrap(DATA, method="aggregate_then_rank", n_boot=5, seed=1, progress=False)
+    assert advanced == []
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bootstrap(DATA, method="aggregate_then_rank", n_boot=5, seed=1, progress=True)
+    assert sum(advanced) == 5 * DATA["task"].nunique()  # every replicate of every task counted

@@ -67,7 +67,7 @@ def test_bootstrap_figures(data, boot):
 
 
 def test_significance_map_plot(data):
-    table = fr.significance_map_plot_table(data, p_adjust="holm")
+    table = fr.significance_map_plot_table(data, adjust="holm")
     fig = fr.significance_map_plot(table=table)
     check(fig)
     assert len(fig.data) == 2

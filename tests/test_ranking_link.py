@@ -74,7 +74,7 @@ def test_mapping_table_and_dict():
 
 def test_spec_is_replayed():
     responses, results = small_case()
-    spec = RankingSpec(method="test_then_rank", p_adjust="holm")
+    spec = RankingSpec(method="test_then_rank", adjust="holm")
     linked = link(responses, results, spec, n_boot=10, seed=1)
     assert linked.spec == spec and linked.bootstrap.spec == spec
     linked = link(responses, results, method="rank_then_aggregate", n_boot=0)
@@ -82,7 +82,7 @@ def test_spec_is_replayed():
 
 
 def test_robustness_calls_strategy_tests():
-    from challengelab.ranking.link import _strategy_test_function
+    from challengelab.stats import strategy_tests
 
     responses, results = small_case()
     linked = link(responses, results, n_boot=40, seed=3)
@@ -90,8 +90,7 @@ def test_robustness_calls_strategy_tests():
     assert list(robust.summary["item"]) == ["aug", "mtl"]
     assert (robust.summary["n_replicates"] == 10).all()
     assert len(robust.replicates) == 20
-    tests = _strategy_test_function()
-    direct = tests(linked.replicate_responses(4), items=["aug", "mtl"], adjust="none", test="fisher")
+    direct = strategy_tests(linked.replicate_responses(4), items=["aug", "mtl"], adjust="none", test="fisher")
     got = robust.replicates[robust.replicates["replicate"] == 4].set_index("item")
     assert got["p_value"].to_numpy() == pytest.approx(direct.set_index("item").loc[got.index, "p_value"].to_numpy())
     share = robust.replicates.groupby("item")["p_adjusted"].apply(lambda p: (p < 0.05).mean())
@@ -139,16 +138,3 @@ def test_strategy_robustness_figure():
     fig = strategy_robustness(robust)
     assert fig.layout.meta["caption"] and len(fig.data) == 4
     fig.to_json()
-
-
-def test_exact_cmh_fallback_matches_strategy_tests():
-    from challengelab.ranking.link import _exact_cmh_tests
-    from challengelab.stats import strategy_tests
-
-    responses, results = small_case(seed=4)
-    linked = link(responses, results, n_boot=5, seed=1)
-    rep = linked.replicate_responses(2)
-    ours = _exact_cmh_tests(rep, items=["aug", "mtl"]).set_index("item")
-    theirs = strategy_tests(rep, items=["aug", "mtl"], test="exact_cmh", adjust="holm").set_index("item")
-    tested = theirs["p_value"].notna()
-    assert ours.loc[tested, "p_value"].to_numpy() == pytest.approx(theirs.loc[tested, "p_value"].to_numpy())

@@ -68,9 +68,7 @@ def warning_lines(issues) -> list[str]:
 
 def print_assessment_issues(exc, path) -> None:
     """Every located problem of per-case results (an ``AssessmentValidationError``)."""
-    errors.print(f"[bold red]{path}: {len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''}[/bold red]")
-    for issue in exc.issues:
-        errors.print(f"  [red]error[/red] {issue}", soft_wrap=True)
+    print_issues(exc.issues, source=str(path))
 
 
 def load_assessment_or_exit(path: Path, **arguments):

@@ -30,12 +30,14 @@ def rank(
         "--na-treat", help="Missing results: 'drop', or a number to put in their place (default: refuse).")] = None,
     alpha: Annotated[float, typer.Option(help="Significance level of test_then_rank and the pairwise tests.")]
     = 0.05,
-    p_adjust: Annotated[str, typer.Option(help="none, holm, hochberg, hommel, bonferroni, fdr_bh or fdr_by.")]
+    adjust: Annotated[str, typer.Option(help="none, holm, hochberg, hommel, bonferroni, fdr_bh or fdr_by.")]
     = "none",
     smaller_is_better: Annotated[bool, typer.Option("--smaller-is-better/--larger-is-better",
                                                     help="Direction of the metric.")] = False,
     n_boot: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap replicates (0 = none).")] = 1000,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (bootstrap, random ties).")] = 1,
+    resampling: Annotated[str, typer.Option(help="Bootstrap: paired, or challenger (challengeR's handling of "
+                                                 "cases drawn more than once).")] = "paired",
     consensus_method: Annotated[str, typer.Option(
         "--consensus", help="How tasks are combined: euclidean, average_rank, median_rank, borda, per_case.")]
     = "euclidean",
@@ -80,8 +82,8 @@ def rank(
             errors.print("[red]error:[/red] --na-treat must be 'drop' or a number")
             raise typer.Exit(2) from None
     try:
-        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, p_adjust=p_adjust,
-                           smaller_is_better=smaller_is_better, seed=seed)
+        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, adjust=adjust,
+                           smaller_is_better=smaller_is_better, seed=seed, resampling=resampling)
     except ValidationError as exc:
         for problem in exc.errors():
             where = ".".join(str(p) for p in problem["loc"]) or "option"
@@ -111,7 +113,7 @@ def rank(
         raise typer.Exit(1) from None
 
     program_args = [str(results), "--out", str(out), "--method", method, "--aggregate", aggregate,
-                    "--ties", ties, "--alpha", f"{alpha:g}", "--p-adjust", p_adjust,
+                    "--ties", ties, "--alpha", f"{alpha:g}", "--adjust", adjust, "--resampling", resampling,
                     "--smaller-is-better" if smaller_is_better else "--larger-is-better",
                     "--bootstrap", str(n_boot), "--consensus", consensus_method, "--format", ",".join(format_list)]
     if na_treat is not None:

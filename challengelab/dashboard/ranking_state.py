@@ -46,7 +46,7 @@ SECONDS_PER_REPLICATE = 0.25
 METHODS = {"aggregate_then_rank": "Aggregate, then rank", "rank_then_aggregate": "Rank per case, then aggregate",
            "test_then_rank": "Test, then rank (paired Wilcoxon)"}
 AGGREGATES = {"mean": "mean", "median": "median"}
-P_ADJUST = {"none": "none", "holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg (FDR)"}
+RANKING_ADJUST = {"none": "none", "holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg (FDR)"}
 MISSING = {"none": "not allowed (error)", "drop": "left out"}
 TESTS = {"exact_cmh": "Exact stratified test (by task)", "cmh": "Cochran–Mantel–Haenszel (asymptotic)",
          "fisher": "Fisher exact test (pooled, ignores tasks)"}
@@ -80,8 +80,8 @@ def load_assessment_upload(name: str, content: bytes) -> tuple[Assessment, str]:
             out.write(content)
         assessment = load_assessment(temp)
     except AssessmentValidationError as exc:  # name the uploaded file, not the temporary one
-        raise AssessmentValidationError([replace(issue, source=name) if Path(temp).name in str(issue.source)
-                                         else issue for issue in exc.issues]) from None
+        raise AssessmentValidationError([replace(issue, file=name) if Path(temp).name in str(issue.file)
+                                         else issue for issue in exc.issues], source=name) from None
     finally:
         Path(temp).unlink(missing_ok=True)
     return replace(assessment, source=name), "upload:" + hashlib.sha256(content).hexdigest()
@@ -97,12 +97,12 @@ def current_assessment(source_id: str) -> AssessmentSource | None:
     return None
 
 
-def make_spec(method: str, aggregate: str, p_adjust: str, missing: str) -> RankingSpec:
+def make_spec(method: str, aggregate: str, adjust: str, missing: str) -> RankingSpec:
     """The :class:`RankingSpec` of the page's settings (aggregate only for the aggregating methods, the p-value
     adjustment only for test-then-rank)."""
     arguments: dict = {"method": method, "na_treat": "drop" if missing == "drop" else None}
     if method == "test_then_rank":
-        arguments["p_adjust"] = p_adjust
+        arguments["adjust"] = adjust
     else:
         arguments["aggregate"] = aggregate
     return RankingSpec(**arguments)

@@ -317,7 +317,7 @@ def rank_frequency_bars(result: BootstrapResult | None = None, *, table: pd.Data
 
 # ---------------------------------------------------------------------------------------------- significance map
 def significance_map_plot_table(data: Any, **kwargs: Any) -> pd.DataFrame:
-    """See :func:`challengelab.ranking.significance_map` (``alpha``, ``p_adjust`` default ``"holm"``, ...)."""
+    """See :func:`challengelab.ranking.significance_map` (``alpha``, ``adjust`` default ``"holm"``, ...)."""
     return significance_map(data, **kwargs)
 
 
@@ -399,6 +399,11 @@ def task_dendrogram_table(ranking: pd.DataFrame, linkage: str = "complete") -> p
     Returns one row per merge: ``step``, ``left``, ``right`` (task names or ``"cluster <step>"``),
     ``distance``, ``size``. Pairs of tasks without a defined tau (fewer than two shared algorithms) get the
     largest distance, 2.
+
+    This differs on purpose from challengeR 1.0.5: its Kendall-based task distance
+    (``relation_dissimilarity.ranked.list`` in R/relation.R) uses ``1 - tau`` only when ``kendall(1:2, 1:2) == 1``,
+    but that evaluates to 0.99999999999999978 in R, so it takes ``tau`` itself as the distance and clusters tasks
+    by similarity. Our dendrogram merges the most similar tasks first and can therefore look different.
     """
     from scipy.cluster.hierarchy import linkage as scipy_linkage
     from scipy.spatial.distance import squareform

@@ -9,7 +9,6 @@ rankings and their bootstrap distributions to survey responses. Figures live in 
 
 from challengelab.ranking.assessment import (
     Assessment,
-    AssessmentIssue,
     AssessmentValidationError,
     load_assessment,
 )
@@ -23,7 +22,6 @@ from challengelab.ranking.spec import RankingSpec
 
 __all__ = [
     "Assessment",
-    "AssessmentIssue",
     "AssessmentValidationError",
     "BootstrapResult",
     "MissingValuesError",

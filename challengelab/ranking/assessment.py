@@ -1,12 +1,13 @@
 """Per-case assessment results: reading, validation and the per-task matrices the ranking methods use.
 
 The data contract is a long table with one row per task x case x algorithm and a numeric ``value``. Validation
-happens here, once, at the boundary; everything downstream trusts an :class:`Assessment`.
+happens here, once, at the boundary; everything downstream trusts an :class:`Assessment`. The work is columnar:
+identifiers are factorised once and checked per distinct value, values are parsed with one vectorised call and
+only rows that fail are looked at one by one.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,42 +16,20 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-__all__ = ["Assessment", "AssessmentIssue", "AssessmentValidationError", "TaskMatrix", "load_assessment"]
+from challengelab.errors import ValidationError, ValidationIssue
+
+__all__ = ["Assessment", "AssessmentValidationError", "TaskMatrix", "load_assessment"]
 
 _MISSING_STRINGS = frozenset({"", "na", "nan", "null", "none", "n/a", "#n/a"})
-_MAX_LISTED = 20
+_IDENTIFIERS = ("task", "case", "algorithm")
 
 
-@dataclass(frozen=True)
-class AssessmentIssue:
-    """One problem found in an assessment table.
+class AssessmentValidationError(ValidationError):
+    """An assessment table is invalid; ``.issues`` lists every problem (:class:`~challengelab.errors.ValidationIssue`:
+    ``file``, ``row`` = CSV line / Excel row / Parquet row, ``column``, ``value``, ``reason``)."""
 
-    ``location`` is the row as the user sees it: ``"line 12"`` in a CSV file (header = line 1), ``"row 12"``
-    in an Excel sheet, ``"row 3"`` (1-based) in a Parquet file and ``"index 7"`` (the index label) in a
-    DataFrame.
-    """
-
-    source: str
-    location: str
-    column: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"{self.source}: {self.location}" if self.location else self.source
-        column = f", column {self.column!r}" if self.column else ""
-        return f"{where}{column}: {self.reason}"
-
-
-class AssessmentValidationError(ValueError):
-    """Raised when an assessment table is invalid; ``.issues`` lists every problem found."""
-
-    def __init__(self, issues: list[AssessmentIssue]):
-        self.issues = list(issues)
-        shown = "\n".join(f"  - {issue}" for issue in self.issues[:_MAX_LISTED])
-        more = len(self.issues) - _MAX_LISTED
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        noun = "problem" if len(self.issues) == 1 else "problems"
-        super().__init__(f"invalid assessment table ({len(self.issues)} {noun}):\n{shown}{tail}")
+    def __init__(self, issues: list[ValidationIssue], *, source: str | None = None):
+        super().__init__(issues, source=source, what="the assessment table")
 
 
 @dataclass(frozen=True)
@@ -79,9 +58,9 @@ class Assessment:
     Attributes
     ----------
     data : DataFrame
-        Columns ``task``, ``case``, ``algorithm``, ``value``; every algorithm of a task has a row for every
-        case of that task (missing results are NaN). Tasks, cases and algorithms keep the order of their first
-        appearance in the input.
+        Columns ``task``, ``case``, ``algorithm`` (categorical) and ``value`` (float); every algorithm of a task
+        has a row for every case of that task (missing results are NaN). Tasks, cases and algorithms keep the
+        order of their first appearance in the input.
     missing : DataFrame
         The missing combinations: ``task``, ``case``, ``algorithm``, ``reason`` (``"absent"`` when the row did
         not exist, ``"empty"`` when its value was empty).
@@ -89,193 +68,203 @@ class Assessment:
         Direction of the metric per task.
     source : str
         Where the data came from (file name or ``"DataFrame"``).
+    synthetic : bool
+        The data say they are synthetic: a leading comment line of the CSV file containing "synthetic", or
+        ``attrs["synthetic"]`` of a DataFrame. Outputs made from it must say so.
+    task_matrices : list of TaskMatrix
+        One dense matrix per task, in task order (see :meth:`matrices`).
     """
 
     data: pd.DataFrame
     missing: pd.DataFrame
     smaller_is_better: dict
     source: str = "DataFrame"
-    _matrices: dict = field(default_factory=dict, repr=False, compare=False)
+    synthetic: bool = False
+    task_matrices: list = field(default_factory=list, repr=False)
 
     @property
     def tasks(self) -> list:
-        return list(pd.unique(self.data["task"]))
+        return [m.task for m in self.task_matrices]
 
     @property
     def has_missing(self) -> bool:
         return len(self.missing) > 0
 
     def matrices(self) -> list[TaskMatrix]:
-        """One :class:`TaskMatrix` per task, in task order (computed once)."""
-        if "all" not in self._matrices:
-            out = []
-            for task, part in self.data.groupby("task", sort=False):
-                cases = pd.unique(part["case"])
-                algorithms = pd.unique(part["algorithm"])
-                ci = pd.Categorical(part["case"], categories=cases).codes
-                ai = pd.Categorical(part["algorithm"], categories=algorithms).codes
-                values = np.full((len(cases), len(algorithms)), np.nan)
-                values[ci, ai] = part["value"].to_numpy(dtype=float)
-                out.append(
-                    TaskMatrix(task, np.asarray(cases, dtype=object), np.asarray(algorithms, dtype=object), values,
-                               bool(self.smaller_is_better.get(task, False)))
-                )
-            self._matrices["all"] = out
-        return self._matrices["all"]
+        """One :class:`TaskMatrix` per task, in task order."""
+        return self.task_matrices
 
     def summary(self) -> pd.DataFrame:
         """Per task: number of algorithms, cases and missing values, and the direction."""
-        rows = []
-        for m in self.matrices():
-            rows.append({"task": m.task, "n_algorithms": m.n_algorithms, "n_cases": m.n_cases,
-                         "n_missing": int(np.isnan(m.values).sum()), "smaller_is_better": m.smaller_is_better})
+        rows = [{"task": m.task, "n_algorithms": m.n_algorithms, "n_cases": m.n_cases,
+                 "n_missing": int(np.isnan(m.values).sum()), "smaller_is_better": m.smaller_is_better}
+                for m in self.task_matrices]
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
-        n_tasks = self.data["task"].nunique()
-        return (f"Assessment({n_tasks} tasks, {len(self.data)} results, {len(self.missing)} missing, "
-                f"source={self.source!r})")
+        label = "synthetic, " if self.synthetic else ""
+        return (f"Assessment({label}{len(self.task_matrices)} tasks, {len(self.data)} results, "
+                f"{len(self.missing)} missing, source={self.source!r})")
 
 
 # ---------------------------------------------------------------------------------------------- reading
-def _leading_comment_lines(path: Path) -> int:
-    n = 0
+@dataclass
+class _Table:
+    """A read table and where its rows are as the user sees them."""
+
+    frame: pd.DataFrame
+    name: str
+    numbers: np.ndarray | None = None  # CSV line / Excel row / Parquet row of every row
+    labels: pd.Index | None = None  # DataFrame index labels
+    synthetic: bool = False
+
+    def issue(self, position: int | None, reason: str, column: str | None = None,
+              value: Any = None) -> ValidationIssue:
+        row = None
+        if position is not None and self.numbers is not None:
+            row = int(self.numbers[position])
+        elif position is not None and self.labels is not None:
+            reason = f"{reason} (index {self.labels[position]!r})"
+        return ValidationIssue(reason, file=self.name, row=row, column=column, value=value)
+
+    def drop(self, keep: np.ndarray) -> None:
+        self.frame = self.frame.loc[keep].reset_index(drop=True)
+        if self.numbers is not None:
+            self.numbers = self.numbers[keep]
+
+
+def _comment_lines(path: Path) -> list[str]:
+    lines = []
     with path.open(encoding="utf-8-sig") as fh:
         for line in fh:
-            if line.startswith("#"):
-                n += 1
-            else:
+            if not line.startswith("#"):
                 break
-    return n
+            lines.append(line)
+    return lines
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
-    skip = _leading_comment_lines(path)
-    frame = pd.read_csv(path, skiprows=skip, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                        encoding="utf-8-sig")
-    locations = [f"line {skip + 2 + i}" for i in range(len(frame))]
-    return frame, locations
+def _read_text(path: Path, sep: str) -> _Table:
+    comments = _comment_lines(path)
+    frame = pd.read_csv(path, sep=sep, skiprows=len(comments), dtype=str, keep_default_na=False,
+                        skip_blank_lines=False, encoding="utf-8-sig")
+    numbers = len(comments) + 2 + np.arange(len(frame))
+    synthetic = any("synthetic" in line.lower() for line in comments)
+    return _Table(frame, str(path), numbers=numbers, synthetic=synthetic)
 
 
-def _read_excel(path: Path, sheet: Union[str, int, None]) -> tuple[pd.DataFrame, list[str]]:
+def _read_excel(path: Path, sheet: Union[str, int, None]) -> _Table:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif isinstance(sheet, int):
-            ws = book.worksheets[sheet]
-        else:
-            ws = book[sheet]
+        ws = book.worksheets[sheet or 0] if sheet is None or isinstance(sheet, int) else book[sheet]
         rows = ws.iter_rows(values_only=True)
-        header = None
-        header_row = 0
+        header, header_row = None, 0
         for header_row, values in enumerate(rows, start=1):
             if any(v is not None and str(v).strip() != "" for v in values):
                 header = ["" if v is None else str(v).strip() for v in values]
                 break
         if header is None:
-            return pd.DataFrame(), []
-        records, locations = [], []
-        for number, values in enumerate(rows, start=header_row + 1):
-            records.append(list(values[: len(header)]) + [None] * (len(header) - len(values)))
-            locations.append(f"row {number}")
+            return _Table(pd.DataFrame(), str(path), numbers=np.zeros(0, np.int64))
+        width = len(header)
+        records = [list(values[:width]) + [None] * (width - len(values)) for values in rows]
     finally:
         book.close()
-    return pd.DataFrame(records, columns=header, dtype=object), locations
+    numbers = header_row + 1 + np.arange(len(records))
+    return _Table(pd.DataFrame(records, columns=header, dtype=object), str(path), numbers=numbers)
 
 
-def _read(source: Any, sheet: Union[str, int, None]) -> tuple[pd.DataFrame, list[str], str]:
+def _read(source: Any, sheet: Union[str, int, None]) -> _Table:
     if isinstance(source, pd.DataFrame):
-        return source, [f"index {label}" for label in source.index], "DataFrame"
+        return _Table(source, "DataFrame", labels=source.index, synthetic=bool(source.attrs.get("synthetic")))
     path = Path(source)
     name = str(path)
     if not path.is_file():
-        raise AssessmentValidationError([AssessmentIssue(name, "", None, "file not found")])
+        raise AssessmentValidationError([ValidationIssue("file not found", file=name)], source=name)
     suffix = path.suffix.lower()
     try:
-        if suffix in {".csv", ".txt"}:
-            frame, locations = _read_csv(path)
-        elif suffix == ".tsv":
-            frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, skip_blank_lines=False)
-            locations = [f"line {i + 2}" for i in range(len(frame))]
-        elif suffix in {".xlsx", ".xlsm"}:
-            frame, locations = _read_excel(path, sheet)
-        elif suffix in {".parquet", ".pq"}:
+        if suffix in {".csv", ".txt", ".tsv"}:
+            return _read_text(path, "\t" if suffix == ".tsv" else ",")
+        if suffix in {".xlsx", ".xlsm"}:
+            return _read_excel(path, sheet)
+        if suffix in {".parquet", ".pq"}:
             frame = pd.read_parquet(path)
-            locations = [f"row {i + 1}" for i in range(len(frame))]
-        else:
-            raise AssessmentValidationError(
-                [AssessmentIssue(name, "", None, f"unsupported file type {suffix!r} (use .csv, .xlsx or .parquet)")]
-            )
-    except AssessmentValidationError:
-        raise
+            return _Table(frame, name, numbers=1 + np.arange(len(frame)))
     except Exception as exc:  # unreadable file: report it, no traceback for the user
-        raise AssessmentValidationError([AssessmentIssue(name, "", None, f"cannot read file: {exc}")]) from exc
-    return frame, locations, name
+        raise AssessmentValidationError([ValidationIssue(f"cannot read file: {exc}", file=name)],
+                                        source=name) from exc
+    raise AssessmentValidationError(
+        [ValidationIssue(f"unsupported file type {suffix!r} (use .csv, .xlsx or .parquet)", file=name)], source=name)
 
 
-# ---------------------------------------------------------------------------------------------- validation
-def _is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, str) and value.strip() == ""
+# ---------------------------------------------------------------------------------------------- columns
+def _normalise(value: Any) -> Any:
+    """One distinct identifier: strings stripped, whole floats as ints, blanks as None."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, (float, np.floating)):
+        if value != value:
+            return None
+        return int(value) if float(value).is_integer() else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
 
 
-def _blank_mask(column: pd.Series) -> np.ndarray:
-    """Vectorised :func:`_is_blank` for a whole column."""
-    mask = column.isna().to_numpy()
-    if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-        text = column.astype(object).where(~mask, "")
-        is_str = text.map(type).to_numpy() == str if column.dtype == object else np.ones(len(column), bool)
-        stripped = text.astype(str).str.strip().to_numpy() == ""
-        mask = mask | (stripped & is_str)
-    return mask
+def _identifier(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (``-1`` for blank) and the distinct normalised identifiers, in order of first appearance."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    normalised = pd.Series([_normalise(v) for v in np.asarray(uniques, dtype=object)], dtype=object)
+    merged, distinct = pd.factorize(normalised, use_na_sentinel=True)  # " A" and "A" are one identifier
+    lookup = np.append(merged, -1)  # code -1 (missing) stays -1
+    return lookup[codes], pd.Index(list(distinct), tupleize_cols=False)
 
 
-def _parse_values(column: pd.Series) -> tuple[np.ndarray, list[tuple[int, str]], np.ndarray]:
-    """Numbers, problems ``(position, reason)`` and a mask of empty values."""
+def _blank(column: pd.Series) -> np.ndarray:
+    """Rows whose cell is empty (missing or only white space), checked per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    blank_unique = np.array([isinstance(v, str) and v.strip() == "" for v in np.asarray(uniques, dtype=object)],
+                            dtype=bool)
+    return (codes == -1) | np.append(blank_unique, False)[codes]
+
+
+def _parse_values(column: pd.Series) -> tuple[np.ndarray, list[tuple[int, str, Any]], np.ndarray]:
+    """Numbers, problems ``(position, reason, value)`` and a mask of empty values."""
+    n = len(column)
     if pd.api.types.is_bool_dtype(column.dtype):
-        return np.full(len(column), np.nan), [(i, "value is a boolean, not a number") for i in range(len(column))], \
-            np.zeros(len(column), bool)
+        return np.full(n, np.nan), [(i, "value is a boolean, not a number", v) for i, v in enumerate(column)], \
+            np.zeros(n, bool)
     if pd.api.types.is_numeric_dtype(column.dtype):
-        values = column.to_numpy(dtype=float, na_value=np.nan)
-        problems = [(int(i), f"value {values[i]!r} is not finite") for i in np.flatnonzero(np.isinf(values))]
-        values = np.where(np.isinf(values), np.nan, values)
-        return values, problems, np.isnan(values) & ~np.isinf(column.to_numpy(dtype=float, na_value=np.nan))
-    fast = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    empty = _blank_mask(column)
-    if column.dtype != object or not any(isinstance(v, bool) for v in column.tolist()):
-        text = column.astype(object).where(~empty, "").astype(str).str.strip().str.lower()
-        empty = empty | text.isin(_MISSING_STRINGS).to_numpy()
-        suspicious = np.flatnonzero((np.isnan(fast) & ~empty) | np.isinf(fast))
-        if len(suspicious) == 0:
-            return np.where(empty, np.nan, fast), [], empty
-    values = np.full(len(column), np.nan)
-    empty = np.zeros(len(column), bool)
-    problems: list[tuple[int, str]] = []
-    for i, raw in enumerate(column.tolist()):
-        if _is_blank(raw) or (isinstance(raw, str) and raw.strip().lower() in _MISSING_STRINGS):
+        values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)
+        bad = np.flatnonzero(np.isinf(values))
+        problems = [(int(i), "value is not finite", values[i]) for i in bad]
+        empty = np.isnan(values)
+        values[bad] = np.nan
+        return values, problems, empty
+    numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("boolean", "mixed"):
+        is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in column), bool, count=n)
+        numbers[is_bool] = np.nan
+    else:
+        is_bool = np.zeros(n, bool)
+    empty = np.zeros(n, bool)
+    problems: list[tuple[int, str, Any]] = []
+    for i in np.flatnonzero(~np.isfinite(numbers)):  # only the rows that did not parse to a finite number
+        raw = column.iat[i]
+        if is_bool[i]:
+            problems.append((int(i), "value is a boolean, not a number", raw))
+        elif raw is None or raw is pd.NA or (isinstance(raw, float) and raw != raw) or (
+                isinstance(raw, str) and raw.strip().lower() in _MISSING_STRINGS):
             empty[i] = True
-            continue
-        if isinstance(raw, bool):
-            problems.append((i, f"value {raw!r} is a boolean, not a number"))
-            continue
-        try:
-            number = float(raw.strip()) if isinstance(raw, str) else float(raw)
-        except (TypeError, ValueError):
-            problems.append((i, f"value {raw!r} is not a number"))
-            continue
-        if not math.isfinite(number):
-            problems.append((i, f"value {raw!r} is not finite"))
-            continue
-        values[i] = number
-    return values, problems, empty
+        elif np.isinf(numbers[i]):
+            problems.append((int(i), "value is not finite", raw))
+        else:
+            problems.append((int(i), "value is not a number", raw))
+    numbers[~np.isfinite(numbers)] = np.nan
+    return numbers, problems, empty
 
 
 def _as_bool(value: Any) -> bool | None:
@@ -292,10 +281,11 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
+# ---------------------------------------------------------------------------------------------- loading
 def load_assessment(
     source: Any,
     *,
-    task: str = "task",
+    task: str | None = "task",
     case: str = "case",
     algorithm: str = "algorithm",
     value: str = "value",
@@ -307,8 +297,9 @@ def load_assessment(
     Parameters
     ----------
     source : str, Path, DataFrame or Assessment
-        A ``.csv`` (leading lines starting with ``#`` are comments), ``.xlsx``, ``.parquet`` file or a DataFrame.
-        An :class:`Assessment` is returned unchanged.
+        A ``.csv`` (leading lines starting with ``#`` are comments; one containing "synthetic" marks the data as
+        synthetic), ``.xlsx``, ``.parquet`` file or a DataFrame (``attrs["synthetic"]`` marks it). An
+        :class:`Assessment` is returned unchanged.
     task, case, algorithm, value : str
         Column names in ``source``. A single-task table may omit the task column (pass ``task=None``).
     smaller_is_better : bool, mapping of task to bool, str or None
@@ -326,9 +317,10 @@ def load_assessment(
     Raises
     ------
     AssessmentValidationError
-        A ``ValueError`` whose ``.issues`` name the file, the row as the user sees it (CSV line, Excel row) and
-        the reason: missing columns, non-numeric or infinite values, empty identifiers, duplicate algorithm x
-        case combinations within a task, inconsistent directions.
+        A ``ValueError`` whose ``.issues`` (:class:`~challengelab.errors.ValidationIssue`) name the file, the row
+        as the user sees it (CSV line, Excel row, Parquet row; for a DataFrame the index label in the reason),
+        the column, the value and the reason: missing columns, non-numeric or infinite values, empty
+        identifiers, duplicate algorithm x case combinations within a task, inconsistent directions.
 
     Examples
     --------
@@ -343,169 +335,121 @@ def load_assessment(
     """
     if isinstance(source, Assessment):
         return source
-    frame, locations, name = _read(source, sheet)
-    issues: list[AssessmentIssue] = []
-
-    frame = frame.copy()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if not isinstance(source, pd.DataFrame) and len(frame):  # drop blank lines but keep line numbers
-        blank = np.column_stack([_blank_mask(frame[c]) for c in frame.columns]).all(axis=1)
-        keep = ~blank
-        frame = frame.loc[keep].reset_index(drop=True)
-        locations = [loc for loc, k in zip(locations, keep) if k]
-
+    table = _read(source, sheet)
+    table.frame = table.frame.rename(columns=lambda c: str(c).strip())
     if task is None:
         task = "task"
-        frame[task] = "task"
+        table.frame = table.frame.assign(task="task")
     direction_column = smaller_is_better if isinstance(smaller_is_better, str) else None
-    required = [task, case, algorithm, value] + ([direction_column] if direction_column else [])
-    absent = [c for c in required if c not in frame.columns]
-    if absent:
-        raise AssessmentValidationError([AssessmentIssue(
-            name, "", None,
-            f"missing column(s) {absent}; available: {list(frame.columns)} (pass task=, case=, algorithm=, value= "
-            "to name the columns)")])
-    if len(frame) == 0:
-        raise AssessmentValidationError([AssessmentIssue(name, "", None, "the table has no rows")])
-
-    for column in (task, case, algorithm):
-        for i in np.flatnonzero(_blank_mask(frame[column])):
-            issues.append(AssessmentIssue(name, locations[i], column, f"empty {column}"))
-
-    numbers, problems, empty = _parse_values(frame[value])
-    issues.extend(AssessmentIssue(name, locations[i], value, reason) for i, reason in problems)
-
-    def clean(col: pd.Series) -> pd.Series:
-        if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
-            return col.str.strip()
-        if col.dtype == object:
-            return col.map(lambda v: v.strip() if isinstance(v, str) else v)
-        return col
-
-    tidy = pd.DataFrame({"task": clean(frame[task]).to_numpy(), "case": clean(frame[case]).to_numpy(),
-                         "algorithm": clean(frame[algorithm]).to_numpy(), "value": numbers})
-    tidy = _normalise_identifiers(tidy)
-    valid_ids = ~(tidy[["task", "case", "algorithm"]].isna().any(axis=1).to_numpy())
-
-    dup = tidy.duplicated(["task", "case", "algorithm"], keep=False).to_numpy() & valid_ids
-    if dup.any():
-        dup_positions = np.flatnonzero(dup)
-        groups = tidy.loc[dup].groupby(["task", "case", "algorithm"], sort=False).indices
-        for (t, c, a), within in groups.items():
-            positions = dup_positions[within]
-            where = ", ".join(locations[p] for p in positions)
-            issues.append(AssessmentIssue(
-                name, locations[positions[1]], None,
-                f"duplicate result for algorithm {a!r}, case {c!r} in task {t!r} ({where})"))
-
-    directions: dict = {}
-    if direction_column:
-        for t, flags in frame.groupby(tidy["task"].to_numpy(), sort=False)[direction_column]:
-            parsed = {_as_bool(v) for v in flags}
-            if None in parsed:
-                issues.append(AssessmentIssue(name, "", direction_column,
-                                              f"task {t!r}: direction flags must be true/false"))
-            elif len(parsed) > 1:
-                issues.append(AssessmentIssue(name, "", direction_column,
-                                              f"task {t!r}: direction flag differs between rows"))
-            else:
-                directions[t] = parsed.pop()
+    columns = {"task": task, "case": case, "algorithm": algorithm}
+    _check_columns(table, [task, case, algorithm, value] + ([direction_column] if direction_column else []))
+    blank = {name: _blank(table.frame[column]) for name, column in columns.items()}
+    if table.numbers is not None:  # drop blank lines of a file but keep the line numbers of the others
+        empty_line = np.logical_and.reduce([blank[n] for n in _IDENTIFIERS] + [_blank(table.frame[value])])
+        if empty_line.any():
+            table.drop(~empty_line)
+            blank = {name: b[~empty_line] for name, b in blank.items()}
+    if len(table.frame) == 0:
+        raise AssessmentValidationError([table.issue(None, "the table has no rows")], source=table.name)
+    issues = [table.issue(int(i), f"empty {column}", column) for name, column in columns.items()
+              for i in np.flatnonzero(blank[name])]
+    numbers, problems, empty = _parse_values(table.frame[value])
+    issues += [table.issue(i, reason, value, raw) for i, reason, raw in problems]
+    ids = {name: _identifier(table.frame[column]) for name, column in columns.items()}
+    issues += _duplicates(table, ids)
+    directions = _directions(table, ids["task"], direction_column, smaller_is_better, issues)
     if issues:
-        raise AssessmentValidationError(issues)
+        raise AssessmentValidationError(issues, source=table.name)
+    data, missing, matrices = _complete(ids, numbers, empty, directions)
+    return Assessment(data, missing, directions, table.name, table.synthetic, matrices)
 
-    tasks = list(pd.unique(tidy["task"]))
-    if direction_column:
-        pass
-    elif isinstance(smaller_is_better, Mapping):
+
+def _check_columns(table: _Table, required: list[str]) -> None:
+    absent = [c for c in required if c not in table.frame.columns]
+    if absent:
+        raise AssessmentValidationError([table.issue(
+            None, f"missing column(s) {absent}; available: {list(table.frame.columns)} (pass task=, case=, "
+                  "algorithm=, value= to name the columns)")], source=table.name)
+
+
+def _duplicates(table: _Table, ids: dict) -> list[ValidationIssue]:
+    """One issue per task x case x algorithm given more than once (listing all its rows)."""
+    codes = [ids[name][0].astype(np.int64) for name in _IDENTIFIERS]
+    valid = np.logical_and.reduce([c >= 0 for c in codes])
+    sizes = [len(ids[name][1]) + 1 for name in _IDENTIFIERS]
+    key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
+    duplicated = pd.Series(key).duplicated(keep=False).to_numpy() & valid
+    issues = []
+    if not duplicated.any():
+        return issues
+    rows = np.flatnonzero(duplicated)
+    for group in pd.Series(rows).groupby(key[rows], sort=False):
+        positions = group[1].to_numpy()
+        t, c, a = (ids[name][1][codes[j][positions[0]]] for j, name in enumerate(_IDENTIFIERS))
+        where = ", ".join(f"row {table.numbers[p]}" if table.numbers is not None else f"index {table.labels[p]!r}"
+                          for p in positions)
+        issues.append(table.issue(int(positions[1]),
+                                  f"duplicate result for algorithm {a!r}, case {c!r} in task {t!r} ({where})"))
+    return issues
+
+
+def _directions(table: _Table, task_ids: tuple, column: str | None, smaller_is_better: Any,
+                issues: list[ValidationIssue]) -> dict:
+    """Direction per task (issues appended for inconsistent flags or unknown tasks)."""
+    codes, tasks = task_ids
+    if column:
+        flags = pd.DataFrame({"t": codes, "flag": table.frame[column].map(_as_bool).to_numpy()})
+        directions = {}
+        for t, part in flags[codes >= 0].groupby("t", sort=False)["flag"]:
+            parsed = set(part.drop_duplicates())
+            if None in parsed:
+                issues.append(table.issue(None, f"task {tasks[t]!r}: direction flags must be true/false", column))
+            elif len(parsed) > 1:
+                issues.append(table.issue(None, f"task {tasks[t]!r}: direction flag differs between rows", column))
+            else:
+                directions[tasks[t]] = parsed.pop()
+        return directions
+    if isinstance(smaller_is_better, Mapping):
         unknown = [t for t in smaller_is_better if t not in tasks and str(t) not in map(str, tasks)]
         if unknown:
-            raise AssessmentValidationError([AssessmentIssue(name, "", None,
-                                                             f"smaller_is_better names unknown task(s) {unknown}")])
+            issues.append(table.issue(None, f"smaller_is_better names unknown task(s) {unknown}"))
         by_str = {str(k): bool(v) for k, v in smaller_is_better.items()}
-        directions = {t: by_str.get(str(t), False) for t in tasks}
-    else:
-        directions = {t: bool(smaller_is_better) for t in tasks}
-
-    completed, missing, matrices = _complete(tidy, empty, directions)
-    assessment = Assessment(completed, missing, directions, name)
-    assessment._matrices["all"] = matrices
-    return assessment
+        return {t: by_str.get(str(t), False) for t in tasks}
+    return {t: bool(smaller_is_better) for t in tasks}
 
 
-def _normalise_identifiers(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Make identifiers hashable and comparable: whole floats become ints, blanks become NaN."""
-    for column in ("task", "case", "algorithm"):
-        col = tidy[column]
-        blank = _blank_mask(col)
-        if pd.api.types.is_float_dtype(col.dtype):
-            values = [None if b else (int(v) if float(v).is_integer() else v) for v, b in zip(col.tolist(), blank)]
-        elif col.dtype == object and any(isinstance(v, float) for v in col.tolist()):
-            values = [None if b else (int(v) if isinstance(v, float) and v.is_integer() else v)
-                      for v, b in zip(col.tolist(), blank)]
-        else:
-            values = col.astype(object).where(~blank, None).tolist()
-        tidy[column] = pd.Series(values, dtype=object)
-    return tidy
-
-
-def _complete(tidy: pd.DataFrame, empty: np.ndarray, directions: dict) -> tuple[pd.DataFrame, pd.DataFrame, list]:
-    """Complete every task to the full algorithm x case grid (vectorised over tasks)."""
-    t_code, t_uniques = pd.factorize(tidy["task"])
-    # case and algorithm keys are (task, identifier) pairs, numbered by first appearance
-    c_code, c_pairs = pd.factorize(t_code.astype(np.int64) * (len(tidy) + 1) + pd.factorize(tidy["case"])[0])
-    a_code, a_pairs = pd.factorize(t_code.astype(np.int64) * (len(tidy) + 1) + pd.factorize(tidy["algorithm"])[0])
-    case_first = np.zeros(len(c_pairs), np.int64)
-    case_first[c_code[::-1]] = np.arange(len(tidy))[::-1]
-    alg_first = np.zeros(len(a_pairs), np.int64)
-    alg_first[a_code[::-1]] = np.arange(len(tidy))[::-1]
-    case_task = t_code[case_first]
-    alg_task = t_code[alg_first]
-    case_values = tidy["case"].to_numpy(dtype=object)[case_first]
-    alg_values = tidy["algorithm"].to_numpy(dtype=object)[alg_first]
-    values = tidy["value"].to_numpy(dtype=float)
-
-    parts, matrices, missing_parts = [], [], []
-    for t, task in enumerate(t_uniques):
-        cases = np.flatnonzero(case_task == t)  # global case ids of this task, in order of appearance
-        algs = np.flatnonzero(alg_task == t)
-        local_case = np.empty(len(c_pairs), np.int64)
-        local_case[cases] = np.arange(len(cases))
-        local_alg = np.empty(len(a_pairs), np.int64)
-        local_alg[algs] = np.arange(len(algs))
-        rows = np.flatnonzero(t_code == t)
-        matrix = np.full((len(cases), len(algs)), np.nan)
-        present = np.zeros((len(cases), len(algs)), bool)
-        ci, ai = local_case[c_code[rows]], local_alg[a_code[rows]]
+def _complete(ids: dict, values: np.ndarray, empty: np.ndarray, directions: dict):
+    """Complete every task to the full algorithm x case grid; the matrices, the long table and the missing list."""
+    (t_code, tasks), (c_code, cases), (a_code, algorithms) = (ids[name] for name in _IDENTIFIERS)
+    order = np.argsort(t_code, kind="stable")
+    bounds = np.searchsorted(t_code[order], np.arange(len(tasks) + 1))
+    matrices, cells, absent = [], [], []
+    for t, task in enumerate(tasks):
+        rows = order[bounds[t]:bounds[t + 1]]
+        ci, case_ids = pd.factorize(c_code[rows])  # local codes, global ids in order of first appearance
+        ai, alg_ids = pd.factorize(a_code[rows])
+        matrix = np.full((len(case_ids), len(alg_ids)), np.nan)
         matrix[ci, ai] = values[rows]
+        present = np.zeros(matrix.shape, bool)
         present[ci, ai] = True
-        matrices.append(TaskMatrix(task, case_values[cases], alg_values[algs], matrix,
+        matrices.append(TaskMatrix(task, np.asarray(cases[case_ids], dtype=object),
+                                   np.asarray(algorithms[alg_ids], dtype=object), matrix,
                                    bool(directions.get(task, False))))
-        parts.append((task, case_values[cases], alg_values[algs], matrix))
-        absent_c, absent_a = np.nonzero(~present.T)  # algorithm-major, like the data table
-        if len(absent_c):
-            missing_parts.append(pd.DataFrame({"task": task, "case": case_values[cases][absent_a],
-                                               "algorithm": alg_values[algs][absent_c], "reason": "absent"}))
-    data = pd.DataFrame({
-        "task": np.concatenate([np.repeat(np.array([t], dtype=object), m.size) for t, _, _, m in parts]),
-        "case": np.concatenate([np.tile(c, len(a)) for _, c, a, _ in parts]),
-        "algorithm": np.concatenate([np.repeat(a, len(c)) for _, c, a, _ in parts]),
-        "value": np.concatenate([m.T.ravel() for _, _, _, m in parts]),
-    })
-    empty_rows = tidy.loc[empty, ["task", "case", "algorithm"]].assign(reason="empty")
-    frames = [f for f in [empty_rows] + missing_parts if len(f)]
-    missing = pd.concat(frames, ignore_index=True) if frames else \
-        pd.DataFrame({"task": [], "case": [], "algorithm": [], "reason": []})
-    missing = missing[["task", "case", "algorithm", "reason"]].reset_index(drop=True)
-    for column in ("task", "case", "algorithm"):
-        data[column] = _restore_dtype(data[column])
-        missing[column] = _restore_dtype(missing[column])
+        grid_a, grid_c = np.divmod(np.arange(matrix.size), len(case_ids))  # algorithm-major, like the table
+        cells.append((np.full(matrix.size, t), case_ids[grid_c], alg_ids[grid_a], matrix.T.ravel()))
+        miss_a, miss_c = np.nonzero(~present.T)
+        absent.append((np.full(len(miss_a), t), case_ids[miss_c], alg_ids[miss_a]))
+    data = _frame([np.concatenate(part) for part in zip(*cells)], (tasks, cases, algorithms))
+    data["value"] = np.concatenate([c[3] for c in cells])
+    rows = np.flatnonzero(empty)
+    empty_part = (t_code[rows], c_code[rows], a_code[rows])
+    missing = _frame([np.concatenate([e] + [p[j] for p in absent]) for j, e in enumerate(empty_part)],
+                     (tasks, cases, algorithms))
+    missing["reason"] = np.repeat(["empty", "absent"], [len(rows), len(missing) - len(rows)])
     return data, missing, matrices
 
 
-def _restore_dtype(column: pd.Series) -> pd.Series:
-    values = column.tolist()
-    if values and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        return pd.Series(values, dtype="int64", index=column.index)
-    if values and all(isinstance(v, str) for v in values):
-        return pd.Series(values, dtype="str", index=column.index)
-    return column.astype(object)
+def _frame(codes: list[np.ndarray], categories: tuple) -> pd.DataFrame:
+    """``task``, ``case``, ``algorithm`` as categoricals from codes into the distinct identifiers."""
+    return pd.DataFrame({name: pd.Categorical.from_codes(code, categories=cats)
+                         for name, code, cats in zip(_IDENTIFIERS, codes, categories)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -9,18 +10,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from challengelab.ranking import _engine
+from challengelab.ranking import engine
 from challengelab.ranking.assessment import load_assessment
 from challengelab.ranking.compare import kendall_tau_rows
-from challengelab.ranking.methods import TaskRanking, _rank_dtype, as_spec, rank
-from challengelab.ranking.spec import RankingSpec
+from challengelab.ranking.methods import TaskRanking, as_spec, combine_task_frames, rank_dtype, task_frame
+from challengelab.ranking.spec import RESAMPLING, RankingSpec
 
-__all__ = ["bootstrap", "BootstrapResult", "SingleCaseTaskWarning"]
+__all__ = ["bootstrap", "BootstrapResult", "SingleCaseTaskWarning", "TaskSamples"]
 
 #: Elements per vectorised block (bounds memory; about 16 MB per float array).
 _BLOCK_ELEMENTS = 2_000_000
@@ -33,7 +34,9 @@ class SingleCaseTaskWarning(UserWarning):
 
 
 @dataclass
-class _TaskSamples:
+class TaskSamples:
+    """The bootstrap ranks and scores of one task (arrays ordered as ``algorithms``)."""
+
     task: Any
     algorithms: np.ndarray
     full_ranks: np.ndarray
@@ -55,6 +58,8 @@ class BootstrapResult:
         The ranking of the full data (``task``, ``algorithm``, ``score``, ``rank``), every task.
     excluded_tasks : list
         Tasks left out of the bootstrap because they have a single case.
+    samples : list of TaskSamples
+        Per bootstrapped task: ``algorithms``, ``full_ranks``, ``ranks (n_boot, k)`` and ``scores (n_boot, k)``.
     ranks : DataFrame
         Long table ``task``, ``algorithm``, ``replicate`` (0-based), ``rank``, ``score``.
     """
@@ -64,23 +69,23 @@ class BootstrapResult:
     seed: int | None
     full: pd.DataFrame
     excluded_tasks: list
-    _samples: list = field(repr=False)
+    samples: list = field(repr=False)
 
     @property
     def tasks(self) -> list:
         """The bootstrapped tasks."""
-        return [s.task for s in self._samples]
+        return [s.task for s in self.samples]
 
     @cached_property
     def ranks(self) -> pd.DataFrame:
         frames = []
-        for s in self._samples:
+        for s in self.samples:
             b, k = s.ranks.shape
             frames.append(pd.DataFrame({
                 "task": s.task,
                 "algorithm": np.tile(s.algorithms, b),
                 "replicate": np.repeat(np.arange(b), k),
-                "rank": _rank_dtype(s.ranks.ravel(), self.spec.ties),
+                "rank": rank_dtype(s.ranks.ravel(), self.spec.ties),
                 "score": s.scores.ravel(),
             }))
         if not frames:
@@ -94,7 +99,7 @@ class BootstrapResult:
         Every rank from 1 to the number of algorithms is listed (count 0 included) for integer ranks.
         """
         rows = []
-        for s in self._samples:
+        for s in self.samples:
             b, k = s.ranks.shape
             levels = np.unique(np.concatenate([np.arange(1, k + 1), np.unique(s.ranks)]))
             counts = (s.ranks[:, :, None] == levels[None, None, :]).sum(axis=0)  # (k, L)
@@ -112,7 +117,7 @@ class BootstrapResult:
         """Share of replicates in which each algorithm ranks first (ties included): ``task``, ``algorithm``,
         ``full_rank``, ``frequency``."""
         rows = []
-        for s in self._samples:
+        for s in self.samples:
             rows.append(pd.DataFrame({"task": s.task, "algorithm": s.algorithms, "full_rank": s.full_ranks,
                                       "frequency": (s.ranks == 1).mean(axis=0)}))
         return pd.concat(rows, ignore_index=True)
@@ -128,7 +133,7 @@ class BootstrapResult:
             raise ValueError("level must lie in (0, 1)")
         rows = []
         tail = (1 - level) / 2
-        for s in self._samples:
+        for s in self.samples:
             rows.append(pd.DataFrame({
                 "task": s.task, "algorithm": s.algorithms, "full_rank": s.full_ranks,
                 "median_rank": np.median(s.ranks, axis=0), "mean_rank": s.ranks.mean(axis=0),
@@ -145,7 +150,7 @@ class BootstrapResult:
         when nothing is significant. Summaries (:meth:`summary`, figures) drop NaN values and report how many.
         """
         rows = []
-        for s in self._samples:
+        for s in self.samples:
             rows.append(pd.DataFrame({"task": s.task, "replicate": np.arange(s.ranks.shape[0]),
                                       "kendall_tau": kendall_tau_rows(s.ranks, s.full_ranks)}))
         return pd.concat(rows, ignore_index=True)
@@ -163,7 +168,7 @@ class BootstrapResult:
         Returns ``task``, ``algorithm``, ``full_rank``, ``reference``, ``bayes_factor``, ``tied_with_best``.
         """
         rows = []
-        for s in self._samples:
+        for s in self.samples:
             winners = np.flatnonzero(s.full_ranks == s.full_ranks.min())
             wins = (s.ranks == 1).mean(axis=0)
             ref = winners[np.argmax(wins[winners])]
@@ -199,30 +204,41 @@ def _block_size(ranking: TaskRanking, n_boot: int) -> int:
     return int(max(1, min(n_boot, _BLOCK_ELEMENTS // max(per_replicate, 1))))
 
 
+@dataclass
+class _Job:
+    """One task's bootstrap: the bound ranking, its draws and the output arrays."""
+
+    ranking: TaskRanking
+    indices: np.ndarray  # (B, n) drawn case indices
+    keys: np.ndarray | None  # (B, k) tie-breaking keys for ties="random"
+    full_ranks: np.ndarray
+    ranks: np.ndarray
+    scores: np.ndarray
+
+    def run(self, block: slice) -> int:
+        idx = self.indices[block]
+        counts = engine.counts_from_indices(idx, self.ranking.n)
+        scores = self.ranking.scores(counts, idx)
+        self.ranks[block] = self.ranking.ranks(scores, None if self.keys is None else self.keys[block])
+        self.scores[block] = scores
+        return block.stop - block.start
+
+
 def bootstrap(
     data: Any,
+    spec: RankingSpec | dict | None = None,
     *,
     n_boot: int = 1000,
     seed: int | None = None,
     n_jobs: int = 1,
     progress: bool | None = None,
-    spec: RankingSpec | None = None,
-    method: str | None = None,
-    aggregate: Union[str, float, Callable[..., Any]] = "mean",
-    ties: str = "min",
-    na_treat: Union[str, float, None] = None,
-    alpha: float = 0.05,
-    p_adjust: str = "none",
-    smaller_is_better: Union[bool, dict, None] = None,
-    task: str = "task",
-    case: str = "case",
-    algorithm: str = "algorithm",
-    value: str = "value",
+    resampling: str | None = None,
+    **ranking: Any,
 ) -> BootstrapResult:
     """Bootstrap a ranking: resample cases with replacement and rank every sample.
 
-    Within a task, one resample of case indices is used for all algorithms (paired resampling). Tasks with a
-    single case are left out with a :class:`SingleCaseTaskWarning`. All random numbers are drawn up front from
+    Within a task, one resample of case indices is used for all algorithms. Tasks with a single case are left
+    out with a :class:`SingleCaseTaskWarning`. All random numbers are drawn up front from
     ``numpy.random.default_rng(seed)`` (task by task: case indices, then tie-breaking keys for
     ``ties="random"``), so the result depends on the seed only, not on ``n_jobs``. Replicates are processed in
     vectorised blocks; test-then-rank sorts the paired differences once and evaluates every replicate's
@@ -231,7 +247,9 @@ def bootstrap(
     Parameters
     ----------
     data : Assessment, DataFrame or path
-        Per-case results (see :func:`load_assessment`).
+        Per-case results (see :func:`load_assessment`; other column names: load it first).
+    spec : RankingSpec or dict, optional
+        The ranking to replay; or give ``method=...`` and the other arguments of :func:`rank` as keywords.
     n_boot : int
         Number of bootstrap replicates.
     seed : int, optional
@@ -240,8 +258,15 @@ def bootstrap(
         Threads working on blocks of replicates (``-1``: one per core); results do not depend on it.
     progress : bool, optional
         Show a rich progress bar; ``None`` shows one on a terminal for long runs.
-    spec, method, aggregate, ties, na_treat, alpha, p_adjust, smaller_is_better
-        The ranking to replay, as for :func:`rank`.
+    resampling : {"paired", "challenger"}, optional
+        How a case drawn more than once is treated (default: the spec's ``resampling``, ``"paired"``).
+        ``paired``: every draw is a case of its own. ``challenger`` reproduces challengeR 1.0.5, which merges
+        the drawn case ids with the data: rank-then-aggregate ranks all copies of a repeated case together (one
+        case with copies x algorithms entries) and test-then-rank keeps one row per case id (about 63 % of the
+        cases), so its intervals are wider. Aggregate-then-rank is the same in both.
+    **ranking
+        ``method``, ``aggregate``, ``ties``, ``na_treat``, ``alpha``, ``adjust``, ``smaller_is_better`` as for
+        :func:`rank` (instead of ``spec``).
 
     Returns
     -------
@@ -264,71 +289,76 @@ def bootstrap(
     if int(n_boot) < 1:
         raise ValueError("n_boot must be a positive integer")
     n_boot = int(n_boot)
-    spec = as_spec(spec, method=method, aggregate=aggregate, ties=ties, na_treat=na_treat, alpha=alpha,
-                   p_adjust=p_adjust, smaller_is_better=smaller_is_better)
-    assessment = load_assessment(data, task=task, case=case, algorithm=algorithm, value=value)
-    full = rank(assessment, spec=spec)
+    spec = as_spec(spec, **ranking)
+    if resampling is not None:
+        if resampling not in RESAMPLING:
+            raise ValueError(f"resampling must be one of {RESAMPLING}")
+        spec = spec.model_copy(update={"resampling": resampling})
+    matrices = load_assessment(data).matrices()
     rng = np.random.default_rng(seed)
-
-    jobs: list[tuple[int, slice]] = []
-    prepared = []
-    excluded = []
-    work = 0
-    for matrix in assessment.matrices():
-        if matrix.n_cases < 2:
-            excluded.append(matrix.task)
-            warnings.warn(f"task {matrix.task!r} has a single case and is left out of the bootstrap",
-                          SingleCaseTaskWarning, stacklevel=2)
-            continue
-        ranking = TaskRanking(matrix, spec)
-        indices = rng.integers(0, matrix.n_cases, size=(n_boot, matrix.n_cases))
-        keys = rng.random((n_boot, matrix.n_algorithms)) if spec.ties == "random" else None
-        full_task = full[full["task"] == matrix.task].set_index("algorithm")["rank"]
-        full_ranks = full_task.reindex(matrix.algorithms).to_numpy(dtype=float)
-        t = len(prepared)
-        prepared.append((ranking, indices, keys, full_ranks,
-                         np.empty((n_boot, matrix.n_algorithms)), np.empty((n_boot, matrix.n_algorithms))))
-        size = _block_size(ranking, n_boot)
-        jobs.extend((t, slice(start, min(start + size, n_boot))) for start in range(0, n_boot, size))
-        work += n_boot * matrix.n_cases * (ranking.wilcoxon.n_pairs if spec.method == "test_then_rank"
-                                           else matrix.n_algorithms)
-
-    def run(job: tuple[int, slice]) -> int:
-        t, block = job
-        ranking, indices, keys, _, ranks_out, scores_out = prepared[t]
-        idx = indices[block]
-        counts = _engine.counts_from_indices(idx, ranking.n)
-        scores = ranking.scores(counts, idx)
-        ranks_out[block] = ranking.ranks(scores, None if keys is None else keys[block])
-        scores_out[block] = scores
-        return block.stop - block.start
-
+    bootstrapped = [m for m in matrices if m.n_cases >= 2]
+    pairs = spec.method == "test_then_rank"
+    work = sum(n_boot * m.n_cases * (m.n_algorithms * (m.n_algorithms - 1) // 2 if pairs else m.n_algorithms)
+               for m in bootstrapped)
     show = progress if progress is not None else (work > _PROGRESS_WORK and sys.stderr.isatty())
-    _execute(run, jobs, n_jobs, n_boot * len(prepared), show)
+    frames, samples, excluded = [], [], []
+    with _one_blas_thread(), _progress(show, n_boot * len(bootstrapped)) as advance:
+        for matrix in matrices:  # one task at a time: its kernels are freed before the next one is built
+            ranking = TaskRanking(matrix, spec)
+            frames.append(task_frame(ranking))
+            if matrix.n_cases < 2:
+                excluded.append(matrix.task)
+                warnings.warn(f"task {matrix.task!r} has a single case and is left out of the bootstrap",
+                              SingleCaseTaskWarning, stacklevel=2)
+                continue
+            job = _draw(ranking, frames[-1], n_boot, rng)
+            size = _block_size(ranking, n_boot)
+            _run_blocks(job, [slice(s, min(s + size, n_boot)) for s in range(0, n_boot, size)], n_jobs, advance)
+            samples.append(TaskSamples(matrix.task, matrix.algorithms, job.full_ranks, job.ranks, job.scores))
+    return BootstrapResult(spec, n_boot, seed, combine_task_frames(frames, spec), excluded, samples)
 
-    samples = [_TaskSamples(r.matrix.task, r.matrix.algorithms, fr, ro, so) for r, _, _, fr, ro, so in prepared]
-    return BootstrapResult(spec, n_boot, seed, full, excluded, samples)
+
+def _draw(ranking: TaskRanking, full: pd.DataFrame, n_boot: int, rng: np.random.Generator) -> _Job:
+    """Draw the case indices (then the tie-breaking keys) of one task."""
+    matrix = ranking.matrix
+    indices = rng.integers(0, matrix.n_cases, size=(n_boot, matrix.n_cases))
+    keys = rng.random((n_boot, matrix.n_algorithms)) if ranking.spec.ties == "random" else None
+    full_ranks = full.set_index("algorithm")["rank"].reindex(matrix.algorithms).to_numpy(dtype=float)
+    shape = (n_boot, matrix.n_algorithms)
+    return _Job(ranking, indices, keys, full_ranks, np.empty(shape), np.empty(shape))
 
 
-def _execute(run: Callable[[Any], int], jobs: list, n_jobs: int, total: int, show: bool) -> None:
-    n_jobs = int(n_jobs) if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)  # n_jobs <= 0: all cores
+def _one_blas_thread():
+    """BLAS limited to one thread while the blocks run: the blocks are the parallel unit (``n_jobs``), and a
+    multi-threaded BLAS on small matrix products only competes with them."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
-    def iterate():
-        if n_jobs == 1 or len(jobs) == 1:
-            for job in jobs:
-                yield run(job)
-        else:
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                yield from pool.map(run, jobs)
 
+def _run_blocks(job: _Job, blocks: list[slice], n_jobs: int, advance: Callable[[int], None]) -> None:
+    """Run the blocks of replicates of one task, on ``n_jobs`` threads (``<= 0``: one per core)."""
+    n_jobs = int(n_jobs) if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
+    if n_jobs == 1 or len(blocks) == 1:
+        for block in blocks:
+            advance(job.run(block))
+        return
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        for done in pool.map(job.run, blocks):
+            advance(done)
+
+
+@contextlib.contextmanager
+def _progress(show: bool, total: int):
+    """A function that advances a rich progress bar (or does nothing when ``show`` is false)."""
     if not show:
-        for _ in iterate():
-            pass
+        yield lambda done: None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("bootstrap"), BarColumn(), TextColumn("{task.completed}/{task.total} replicates"),
                   TimeRemainingColumn(), transient=True) as bar:
         handle = bar.add_task("bootstrap", total=total)
-        for done in iterate():
-            bar.advance(handle, done)
+        yield lambda done: bar.advance(handle, done)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from challengelab.ranking import _engine
+from challengelab.ranking import engine
 
 __all__ = ["consensus", "CONSENSUS_METHODS"]
 
@@ -101,7 +101,7 @@ def consensus(
         score = grouped.apply(lambda g: float(np.average(g["value"], weights=g["weight"])), include_groups=False)
     score = score.reindex(algorithms).to_numpy(dtype=float)
     keys = np.random.default_rng(0).random(len(score)) if ties == "random" else None
-    ranked = _engine.rank_rows(-score if larger_is_better else score, ties, 1e-10, keys)
+    ranked = engine.rank_rows(-score if larger_is_better else score, ties, 1e-10, keys)
     out = pd.DataFrame({"algorithm": algorithms, "score": score,
                         "rank": ranked if ties == "average" else ranked.astype(np.int64)})
     out = out.assign(_o=np.arange(len(out))).sort_values(["rank", "_o"], kind="stable").drop(columns="_o")

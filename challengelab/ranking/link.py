@@ -20,6 +20,7 @@ from challengelab.ranking.assessment import Assessment, load_assessment
 from challengelab.ranking.bootstrap import BootstrapResult, bootstrap
 from challengelab.ranking.methods import as_spec, rank
 from challengelab.ranking.spec import RankingSpec
+from challengelab.stats import strategy_tests
 
 __all__ = ["link", "RankingLink", "StrategyRobustness"]
 
@@ -105,6 +106,15 @@ class RankingLink:
         out["winner"] = ranks == 1
         return out
 
+    def _replicate_tests(self, b: int, arguments: dict, show: bool) -> pd.DataFrame:
+        if not show:
+            return _replicate_rows(self, b, arguments, lambda: None)
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            handle = bar.add_task("strategy tests over replicates", total=b)
+            return _replicate_rows(self, b, arguments, lambda: bar.advance(handle))
+
     def robustness(
         self,
         items: Sequence[str] | None = None,
@@ -132,42 +142,30 @@ class RankingLink:
         """
         if self._replicate_ranks is None:
             raise ValueError("robustness needs a bootstrap: link(..., n_boot=...)")
-        tests = _strategy_test_function()
         b = self.n_replicates if n_replicates is None else min(int(n_replicates), self.n_replicates)
         arguments = dict(items=items, outcome=outcome, test=test, adjust=adjust, **test_arguments)
 
         observed_responses = self.responses.drop(columns=[c for c in RESPONSE_COLUMNS if c in self.responses])
-        observed = tests(_with_codebook(self.survey, observed_responses), **arguments)
-        full = tests(_with_codebook(self.survey, self.replicate_responses(None)), **arguments)
+        observed = strategy_tests(_with_codebook(self.survey, observed_responses), **arguments)
+        full = strategy_tests(_with_codebook(self.survey, self.replicate_responses(None)), **arguments)
 
-        cache: dict[bytes, pd.DataFrame] = {}
-        frames = []
         show = progress if progress is not None else (b >= 20 and sys.stderr.isatty())
-        iterator = range(b)
-        bar = None
-        if show:
-            from rich.progress import Progress
-
-            bar = Progress(transient=True)
-            bar.start()
-            handle = bar.add_task("strategy tests over replicates", total=b)
-        try:
-            for r in iterator:
-                ranks = self._replicate_ranks[r]
-                key = ranks.tobytes()
-                if key not in cache:
-                    cache[key] = tests(_with_codebook(self.survey, self.replicate_responses(r)), **arguments)
-                result = cache[key]
-                frames.append(result[["item", "odds_ratio", "p_value", "p_adjusted"]].assign(replicate=r))
-                if bar is not None:
-                    bar.advance(handle)
-        finally:
-            if bar is not None:
-                bar.stop()
-        replicates = pd.concat(frames, ignore_index=True)[["item", "replicate", "odds_ratio", "p_value",
-                                                           "p_adjusted"]]
+        replicates = self._replicate_tests(b, arguments, show)
         summary = _robustness_summary(observed, full, replicates, alpha)
         return StrategyRobustness(summary, replicates, alpha, outcome, test, adjust)
+
+
+def _replicate_rows(link: "RankingLink", b: int, arguments: dict, advance) -> pd.DataFrame:
+    """Strategy tests with the ranks of replicates ``0 .. b-1`` (identical rankings computed once)."""
+    cache: dict[bytes, pd.DataFrame] = {}
+    frames = []
+    for r in range(b):
+        key = link._replicate_ranks[r].tobytes()
+        if key not in cache:
+            cache[key] = strategy_tests(_with_codebook(link.survey, link.replicate_responses(r)), **arguments)
+        frames.append(cache[key][["item", "odds_ratio", "p_value", "p_adjusted"]].assign(replicate=r))
+        advance()
+    return pd.concat(frames, ignore_index=True)[["item", "replicate", "odds_ratio", "p_value", "p_adjusted"]]
 
 
 def _with_codebook(survey: Any, responses: pd.DataFrame) -> Any:
@@ -183,52 +181,6 @@ def _with_codebook(survey: Any, responses: pd.DataFrame) -> Any:
     view.responses = responses
     view.codebook = codebook
     return view
-
-
-def _strategy_test_function():
-    try:
-        from challengelab.stats import strategy_tests  # type: ignore[attr-defined]
-
-        return strategy_tests
-    except ImportError:
-        pass
-    try:
-        from challengelab.stats.strategy import strategy_tests
-
-        return strategy_tests
-    except ImportError:
-        return _exact_cmh_tests
-
-
-def _exact_cmh_tests(survey: Any, items=None, outcome: str = "winner", test: str = "exact_cmh",
-                     adjust: str = "holm", **_: Any) -> pd.DataFrame:
-    """Fallback when ``strategy_tests`` is unavailable: exact CMH per item, adjusted over items."""
-    from statsmodels.stats.multitest import multipletests
-
-    from challengelab.stats import exact_cmh
-
-    responses = getattr(survey, "responses", survey)
-    if items is None:
-        codebook = getattr(survey, "codebook", None)
-        items = [n for n in codebook.names(type="binary", section="strategy") if n in responses.columns]
-    if outcome != "winner" or test != "exact_cmh":
-        raise ValueError("without challengelab.stats.strategy_tests only outcome='winner', test='exact_cmh' work")
-    rows = []
-    for item in items:
-        data = pd.DataFrame({"x": responses[item].astype("boolean"), "y": responses["winner"].astype(bool),
-                             "task": responses["task_id"]}).dropna()
-        try:
-            res = exact_cmh(data.astype({"x": int, "y": int}), "x", "y", "task")
-            rows.append({"item": item, "odds_ratio": res["odds_ratio"], "p_value": res["p_value"]})
-        except ValueError:
-            rows.append({"item": item, "odds_ratio": np.nan, "p_value": np.nan})
-    out = pd.DataFrame(rows)
-    tested = out["p_value"].notna()
-    out["p_adjusted"] = np.nan
-    if tested.any():
-        out.loc[tested, "p_adjusted"] = (out.loc[tested, "p_value"] if adjust == "none" else
-                                         multipletests(out.loc[tested, "p_value"], method=adjust)[1])
-    return out
 
 
 def _robustness_summary(observed: pd.DataFrame, full: pd.DataFrame, replicates: pd.DataFrame,
@@ -392,7 +344,7 @@ def link(
 def _replicate_matrix(result: BootstrapResult, key: pd.DataFrame) -> np.ndarray:
     """Ranks ``(B, n_rows)`` of the linked responses in every replicate."""
     out = np.empty((result.n_boot, len(key)))
-    for s in result._samples:
+    for s in result.samples:
         position = {a: i for i, a in enumerate(s.algorithms)}
         rows = np.flatnonzero((key["task"] == s.task).to_numpy())
         if len(rows):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from challengelab.ranking.assessment import load_assessment
-from challengelab.ranking.methods import TaskRanking
+from challengelab.ranking.methods import TaskRanking, rank
 from challengelab.ranking.spec import RankingSpec
 
 __all__ = ["significance_map", "pairwise_tests"]
@@ -18,7 +18,7 @@ def pairwise_tests(
     data: Any,
     *,
     alpha: float = 0.05,
-    p_adjust: str = "holm",
+    adjust: str = "holm",
     na_treat: Union[str, float, None] = None,
     smaller_is_better: Union[bool, dict, None] = None,
     task: str = "task",
@@ -36,7 +36,7 @@ def pairwise_tests(
     -------
     DataFrame
         ``task``, ``algorithm``, ``versus``, ``p_value``, ``p_adjusted``, ``significant``
-        (``p_adjusted < alpha``).
+        (``p_adjusted <= alpha``, as challengeR).
 
     Examples
     --------
@@ -44,12 +44,12 @@ def pairwise_tests(
     >>> from challengelab.ranking import pairwise_tests
     >>> data = pd.DataFrame({"case": list(range(6)) * 2, "algorithm": ["A"] * 6 + ["B"] * 6,
     ...                      "value": [.91, .88, .93, .85, .90, .87, .80, .84, .79, .86, .81, .83]})
-    >>> pairwise_tests(data, task=None, p_adjust="none")[["algorithm", "versus", "p_value"]].round(6)
+    >>> pairwise_tests(data, task=None, adjust="none")[["algorithm", "versus", "p_value"]].round(6)
       algorithm versus   p_value
     0         A      B  0.029238
     1         B      A  0.982239
     """
-    spec = RankingSpec(method="test_then_rank", alpha=alpha, p_adjust=p_adjust, na_treat=na_treat,
+    spec = RankingSpec(method="test_then_rank", alpha=alpha, adjust=adjust, na_treat=na_treat,
                        smaller_is_better=smaller_is_better)
     assessment = load_assessment(data, task=task, case=case, algorithm=algorithm, value=value)
     frames = []
@@ -60,7 +60,7 @@ def pairwise_tests(
         i, j = np.nonzero(~np.eye(matrix.n_algorithms, dtype=bool))
         frames.append(pd.DataFrame({
             "task": matrix.task, "algorithm": matrix.algorithms[i], "versus": matrix.algorithms[j],
-            "p_value": raw[i, j], "p_adjusted": adjusted[i, j], "significant": adjusted[i, j] < alpha,
+            "p_value": raw[i, j], "p_adjusted": adjusted[i, j], "significant": adjusted[i, j] <= alpha,
         }))
     return pd.concat(frames, ignore_index=True)
 
@@ -74,9 +74,9 @@ def significance_map(data: Any, *, ranking: pd.DataFrame | None = None, **kwargs
         Per-case results.
     ranking : DataFrame, optional
         ``task``, ``algorithm``, ``rank`` used to order the axes (default: test-then-rank with the same
-        ``alpha`` and ``p_adjust``).
+        ``alpha`` and ``adjust``).
     **kwargs
-        Passed to :func:`pairwise_tests` (``alpha``, ``p_adjust`` (default ``"holm"``), ``na_treat``,
+        Passed to :func:`pairwise_tests` (``alpha``, ``adjust`` (default ``"holm"``), ``na_treat``,
         ``smaller_is_better``, column names).
 
     Returns
@@ -86,11 +86,9 @@ def significance_map(data: Any, *, ranking: pd.DataFrame | None = None, **kwargs
     """
     tests = pairwise_tests(data, **kwargs)
     if ranking is None:
-        from challengelab.ranking.methods import rank
-
-        names = ("alpha", "p_adjust", "na_treat", "smaller_is_better", "task", "case", "algorithm", "value")
+        names = ("alpha", "adjust", "na_treat", "smaller_is_better", "task", "case", "algorithm", "value")
         arguments = {k: kwargs[k] for k in names if k in kwargs}
-        arguments.setdefault("p_adjust", "holm")
+        arguments.setdefault("adjust", "holm")
         ranking = rank(data, method="test_then_rank", **arguments)
     order = ranking[["task", "algorithm", "rank"]]
     out = tests.merge(order.rename(columns={"rank": "algorithm_rank"}), on=["task", "algorithm"], how="left")

@@ -1,9 +1,10 @@
 """The declarative description of a ranking: :class:`RankingSpec`.
 
 A spec holds every choice that determines a ranking (method, aggregate, ties, missing values, test level and
-multiple-testing adjustment, direction). :func:`challengelab.ranking.rank`, :func:`~challengelab.ranking.bootstrap`,
-reports and the dashboard all replay a spec, and it round-trips through JSON and YAML so a report can state
-exactly how its ranking was made.
+multiple-testing adjustment, direction, bootstrap resampling). :func:`challengelab.ranking.rank`,
+:func:`~challengelab.ranking.bootstrap`, reports and the dashboard all replay a spec, and it round-trips through
+JSON and YAML so a report can state exactly how its ranking was made. The spec holds data only: the replay lives
+in :mod:`~challengelab.ranking.methods` and :mod:`~challengelab.ranking.bootstrap`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Method = Literal["aggregate_then_rank", "rank_then_aggregate", "test_then_rank"]
 Ties = Literal["min", "max", "average", "first", "random"]
-PAdjust = Literal["none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by"]
+Adjust = Literal["none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by"]
+Resampling = Literal["paired", "challenger"]
 
 METHODS: tuple[str, ...] = ("aggregate_then_rank", "rank_then_aggregate", "test_then_rank")
 TIES: tuple[str, ...] = ("min", "max", "average", "first", "random")
-P_ADJUST: tuple[str, ...] = ("none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by")
+ADJUST: tuple[str, ...] = ("none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by")
 NAMED_AGGREGATES: tuple[str, ...] = ("mean", "median")
+RESAMPLING: tuple[str, ...] = ("paired", "challenger")
 
 #: Relative tolerance under which two aggregated scores count as tied (see :class:`RankingSpec`).
 DEFAULT_TIE_TOLERANCE = 1e-10
@@ -36,37 +39,49 @@ class RankingSpec(BaseModel):
     method : {"aggregate_then_rank", "rank_then_aggregate", "test_then_rank"}
         ``aggregate_then_rank`` aggregates each algorithm's values over the cases of a task and ranks the
         aggregates; ``rank_then_aggregate`` ranks the algorithms within every case (missing values rank last),
-        aggregates these ranks and ranks the aggregates; ``test_then_rank`` runs a one-sided paired Wilcoxon
+        aggregates these ranks and ranks the aggregates (missing values: see :func:`~challengelab.ranking.case_ranks`);
+        ``test_then_rank`` runs a one-sided paired Wilcoxon
         signed-rank test for every ordered pair of algorithms and ranks by the share of significant wins.
     aggregate : "mean", "median", float in (0, 1) or callable
         Aggregate of values (``aggregate_then_rank``) or of case ranks (``rank_then_aggregate``). A float is a
         quantile (R type 7, numpy ``"linear"``). A callable receives a 1-D array (or an ndarray and an ``axis``
         keyword if it accepts one) and returns a number; specs with a callable cannot be serialised.
     ties : {"min", "max", "average", "first", "random"}
-        As in R's ``rank``. ``random`` is reproducible through ``seed``.
+        As in R's ``rank``. ``first`` breaks ties of aggregated scores in alphabetical order of the algorithm
+        names (case-insensitive; challengeR sorts algorithms as factor levels) and ties within a case
+        (rank-then-aggregate) in input order (challengeR's row order within a case). ``random`` is reproducible
+        through ``seed``.
     na_treat : None, "drop" or float
         Missing values: ``None`` raises if the method needs them treated (aggregate-then-rank and
-        test-then-rank); ``"drop"`` ignores them (pairwise complete cases for tests); a number replaces them.
-        Rank-then-aggregate always ranks missing values last in their case, as challengeR does.
+        test-then-rank); ``"drop"`` ignores them (pairwise complete cases for tests; an algorithm without any
+        result in a task takes no part in that task's tests and ranks last); a number replaces them.
+        Rank-then-aggregate ranks missing values last in their case (see :func:`~challengelab.ranking.case_ranks`).
     alpha : float
         Significance level of ``test_then_rank``.
-    p_adjust : {"none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by"}
-        Adjustment of the k(k-1) p-values of a task, applied together (statsmodels ``multipletests``, equal to
-        R's ``p.adjust``).
+    adjust : {"none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by"}
+        Adjustment of the k(k-1) p-values of a task, applied together as R's ``p.adjust`` (missing p-values are
+        not counted as tests).
     smaller_is_better : bool, mapping of task to bool, or None
         Direction of the metric. ``None`` takes it from the assessment (``load_assessment``), else larger is
         better.
     tie_tolerance : float
-        Aggregated scores closer than ``tie_tolerance * max(1, largest absolute score of the task)`` are tied, so
-        that a mean of 0.75 computed in two orders does not split into two ranks. Means of the full data are
-        also summed exactly (``math.fsum``). Raw per-case values are compared exactly, as in R.
+        Two aggregated scores ``a`` and ``b`` are tied when ``|a - b| <= tie_tolerance * max(|a|, |b|)``: relative
+        to the scores' own scale, so scores of 1e-11 that differ by 1e-12 are ranked apart (as in challengeR) and
+        a mean of 0.75 computed in two orders does not split into two ranks. Means of the full data are summed
+        exactly (``math.fsum``), so exact decimal ties stay ties. Raw per-case values are compared exactly, as in R.
+    resampling : {"paired", "challenger"}
+        How :func:`~challengelab.ranking.bootstrap` treats a case drawn more than once. ``paired`` (default):
+        every draw is a case of its own (the usual case bootstrap). ``challenger`` reproduces challengeR 1.0.5:
+        rank-then-aggregate ranks all copies of a repeated case together within one case (ranks then run up
+        to copies x algorithms) and test-then-rank keeps one row per case id (about 63 % of the cases);
+        aggregate-then-rank is the same in both.
     seed : int or None
         Seed for ``ties="random"``.
 
     Examples
     --------
     >>> from challengelab.ranking import RankingSpec
-    >>> spec = RankingSpec(method="test_then_rank", p_adjust="holm")
+    >>> spec = RankingSpec(method="test_then_rank", adjust="holm")
     >>> RankingSpec.from_json(spec.to_json()) == spec
     True
     >>> spec.label()
@@ -80,10 +95,11 @@ class RankingSpec(BaseModel):
     ties: Ties = "min"
     na_treat: Union[Literal["drop"], float, None] = None
     alpha: float = Field(0.05, gt=0, lt=1)
-    p_adjust: PAdjust = "none"
+    adjust: Adjust = "none"
     smaller_is_better: Union[bool, dict[str, bool], None] = None
     tie_tolerance: float = Field(DEFAULT_TIE_TOLERANCE, ge=0)
     seed: Union[int, None] = None
+    resampling: Resampling = "paired"
 
     @field_validator("aggregate", mode="before")
     @classmethod
@@ -163,7 +179,7 @@ class RankingSpec(BaseModel):
         """A short human-readable name, e.g. for figure legends (``"mean-then-rank"``, ``"rank-then-median"``,
         ``"test-then-rank (holm)"``)."""
         if self.method == "test_then_rank":
-            extra = [] if self.p_adjust == "none" else [self.p_adjust]
+            extra = [] if self.adjust == "none" else [self.adjust]
             if self.alpha != 0.05:
                 extra.append(f"alpha {self.alpha:g}")
             return "test-then-rank" + (f" ({', '.join(extra)})" if extra else "")
@@ -181,15 +197,3 @@ class RankingSpec(BaseModel):
         if isinstance(self.smaller_is_better, bool):
             return self.smaller_is_better
         return self.smaller_is_better.get(str(task), default)
-
-    def rank(self, data: Any, **columns: str):
-        """Replay this spec on ``data``: see :func:`challengelab.ranking.rank`."""
-        from challengelab.ranking.methods import rank
-
-        return rank(data, spec=self, **columns)
-
-    def bootstrap(self, data: Any, **kwargs: Any):
-        """Replay this spec on bootstrap samples: see :func:`challengelab.ranking.bootstrap`."""
-        from challengelab.ranking.bootstrap import bootstrap
-
-        return bootstrap(data, spec=self, **kwargs)

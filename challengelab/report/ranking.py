@@ -65,6 +65,18 @@ def _fig(name: str, title: str, fig) -> Figure:
     return Figure(name, title, fig, _caption(fig))
 
 
+def _resampling_text(spec) -> str:
+    if spec.method == "aggregate_then_rank":
+        return "a case drawn several times counts several times, as in challengeR"
+    if spec.resampling == "challenger":
+        return ("challengeR-compatible resampling: copies of a case drawn several times were "
+                + ("ranked together within that case" if spec.method == "rank_then_aggregate"
+                   else "counted once in the tests"))
+    return ("paired resampling: a case drawn several times counts as several cases; challengeR instead "
+            + ("ranks the copies together within one case" if spec.method == "rank_then_aggregate"
+               else "tests each case once (about 63 % of the cases)") + ", so its intervals differ")
+
+
 def ranking_methods_text(run: RankingRun, n_boot: int, seed: int | None, versions: dict[str, str]) -> list[str]:
     """The methods section, generated from the spec and the run."""
     spec = run.spec
@@ -74,12 +86,14 @@ def ranking_methods_text(run: RankingRun, n_boot: int, seed: int | None, version
         how = (f"Aggregate-then-rank: each algorithm's metric values were aggregated over the cases of a task with "
                f"{aggregate} and the aggregates were ranked")
     elif spec.method == "rank_then_aggregate":
-        how = (f"Rank-then-aggregate: the algorithms were ranked within every case (missing values rank last), "
+        last = ("missing values rank last" if spec.ties not in ("max", "first") else
+                "missing values take the last ranks; challengeR leaves them unranked under this ties rule")
+        how = (f"Rank-then-aggregate: the algorithms were ranked within every case ({last}), "
                f"the case ranks were aggregated with {aggregate}, and the aggregates were ranked")
     else:
         how = (f"Test-then-rank: for every ordered pair of algorithms a one-sided paired Wilcoxon signed-rank test "
                f"(normal approximation with continuity correction) was run; all k(k-1) p-values of a task were "
-               f"adjusted together ({spec.p_adjust}) and an algorithm's score is the share of other algorithms it "
+               f"adjusted together ({spec.adjust}) and an algorithm's score is the share of other algorithms it "
                f"beats at alpha = {spec.alpha:g}")
     na = {None: "missing values were not allowed", "drop": "missing values were dropped"}.get(
         spec.na_treat, f"missing values were replaced by {spec.na_treat}")
@@ -87,9 +101,9 @@ def ranking_methods_text(run: RankingRun, n_boot: int, seed: int | None, version
             f"{spec.tie_tolerance:g} count as tied, and means are computed with a correctly rounded sum, so that "
             "results match R."]
     if run.boot is not None:
-        text.append(f"Uncertainty: the cases of each task were resampled with replacement {n_boot} times (paired: the "
-                    f"same cases for every algorithm; seed {seed}) and every sample was ranked with the same "
-                    f"method. Rank intervals are the {(1 - run.level) / 2:.3g} and {(1 + run.level) / 2:.3g} "
+        text.append(f"Uncertainty: the cases of each task were resampled with replacement {n_boot} times (the "
+                    f"same cases for every algorithm; seed {seed}; {_resampling_text(spec)}) and every sample was "
+                    f"ranked with the same method. Rank intervals are the {(1 - run.level) / 2:.3g} and {(1 + run.level) / 2:.3g} "
                     "quantiles of the bootstrap ranks; stability is Kendall's tau-b between each bootstrap ranking "
                     "and the full-data ranking.")
         if run.boot.excluded_tasks:
@@ -171,7 +185,7 @@ def build_ranking_report(run: RankingRun, provenance: Provenance, *, title: str 
     s5 = Section("Pairwise significance")
     largest = int(summary["n_algorithms"].max()) if len(summary) else 0
     if largest <= MAX_SIGNIFICANCE_ALGORITHMS:
-        kwargs = {"alpha": run.spec.alpha, "p_adjust": run.spec.p_adjust if run.spec.p_adjust != "none" else "holm"}
+        kwargs = {"alpha": run.spec.alpha, "adjust": run.spec.adjust if run.spec.adjust != "none" else "holm"}
         if run.spec.na_treat is not None:
             kwargs["na_treat"] = run.spec.na_treat
         try:
@@ -180,7 +194,7 @@ def build_ranking_report(run: RankingRun, provenance: Provenance, *, title: str 
             s5.add(Notice(f"The pairwise tests could not be run: {exc}", kind="warning"))
         else:
             s5.add(Paragraph("One-sided paired Wilcoxon signed-rank tests for every ordered pair of algorithms, "
-                             f"p-values adjusted per task ({kwargs['p_adjust']}), alpha = {kwargs['alpha']:g}."))
+                             f"p-values adjusted per task ({kwargs['adjust']}), alpha = {kwargs['alpha']:g}."))
             s5.add(Table("pairwise_tests", "Pairwise tests", table.reset_index(drop=True)))
             s5.add(_fig("significance_map", "Significance map", rfig.significance_map_plot(table=table)))
     else:

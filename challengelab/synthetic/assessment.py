@@ -115,6 +115,7 @@ def simulate_assessment(
                                     "responded": [name in known for name in names]}))
     table = pd.concat(frames, ignore_index=True)
     table.attrs["leaderboard"] = pd.concat(boards, ignore_index=True)
+    table.attrs["synthetic"] = True  # load_assessment carries it into Assessment.synthetic
     return table
 
 

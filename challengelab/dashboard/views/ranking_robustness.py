@@ -79,8 +79,8 @@ def render() -> None:
                                      key="rr_aggregate", help="Of the values (aggregate, then rank) or of the case "
                                                               "ranks (rank, then aggregate); not used by test, "
                                                               "then rank.")
-            p_adjust = st.selectbox("p-value adjustment (test, then rank)", list(rstate.P_ADJUST),
-                                    format_func=rstate.P_ADJUST.get, key="rr_p_adjust")
+            ranking_adjust = st.selectbox("p-value adjustment (test, then rank)", list(rstate.RANKING_ADJUST),
+                                    format_func=rstate.RANKING_ADJUST.get, key="rr_ranking_adjust")
             missing = st.selectbox("Missing results", list(rstate.MISSING), format_func=rstate.MISSING.get,
                                    key="rr_missing")
         with middle:
@@ -107,7 +107,7 @@ def render() -> None:
                f"{n_replicates * rstate.SECONDS_PER_REPLICATE:.0f} s the first time (less with fewer strategies "
                "or tasks); more replicates give a steadier share, e.g. 100 for a report.")
 
-    spec = ui.guarded("the ranking specification", lambda: rstate.make_spec(method, aggregate, p_adjust, missing))
+    spec = ui.guarded("the ranking specification", lambda: rstate.make_spec(method, aggregate, ranking_adjust, missing))
     if spec is None:
         return
     with st.spinner(f"Ranking and bootstrapping ({n_boot} replicates) ...", show_time=True):
