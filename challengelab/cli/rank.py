@@ -8,7 +8,15 @@ from typing import Annotated, Optional
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import check_destination_or_exit, console, errors, print_assessment_issues
+from challengelab.cli._common import (
+    FORCE_HELP,
+    check_destination_or_exit,
+    console,
+    errors,
+    output_error_exit,
+    print_assessment_issues,
+    print_replaced,
+)
 
 
 @app.command()
@@ -42,12 +50,13 @@ def rank(
     value_column: Annotated[str, typer.Option("--value-column", help="Column holding the metric value.")]
     = "value",
     sheet: Annotated[Optional[str], typer.Option(help="Excel sheet (default: the first).")] = None,
-    force: Annotated[bool, typer.Option(help="Replace --out even if it is not an earlier report.")] = False,
+    force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
 ) -> None:
     """Rank algorithms from per-case results, with bootstrap uncertainty, and write a ranking report."""
     from pydantic import ValidationError
 
     from challengelab.cli.report import progress_steps
+    from challengelab.outputs import OutputError
     from challengelab.ranking import AssessmentValidationError, RankingSpec, load_assessment
     from challengelab.report.output import parse_formats, write_report_files
     from challengelab.report.ranking import CONSENSUS_METHODS, build_ranking_report, run_ranking
@@ -71,7 +80,9 @@ def rank(
         try:
             na = float(na_treat)
         except ValueError:
-            errors.print("[red]error:[/red] --na-treat must be 'drop' or a number")
+            na = float("nan")
+        if not abs(na) < 1e300:  # nan, inf and values whose sums overflow
+            errors.print("[red]error:[/red] --na-treat must be 'drop' or a finite number (|x| < 1e300)")
             raise typer.Exit(2) from None
     try:
         spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, p_adjust=p_adjust,
@@ -81,7 +92,7 @@ def rank(
             where = ".".join(str(p) for p in problem["loc"]) or "option"
             errors.print(f"[red]error:[/red] --{where.replace('_', '-')}: {problem['msg']}")
         raise typer.Exit(2) from None
-    check_destination_or_exit(out, force=force)
+    check_destination_or_exit(out, force=force, inputs=[results])
     if not results.exists():
         errors.print(f"[red]error:[/red] {results}: no such file")
         raise typer.Exit(1)
@@ -119,6 +130,7 @@ def rank(
             program_args += [flag, value]
     if sheet:
         program_args += ["--sheet", sheet]
+    program_args += ["--force"]  # re-running it replaces this very output (proven by its manifest), nothing else
     import shlex
 
     command = shlex.join(["challengelab", "rank", *program_args])
@@ -140,12 +152,18 @@ def rank(
             raise typer.Exit(1) from None
         step("building the report")
         report = build_ranking_report(run, provenance, n_boot=n_boot, spec_yaml=spec_yaml)
-        result = write_report_files(report, out, formats=format_list, provenance=provenance,
-                                    extra_files={"ranking.yaml": spec_yaml}, force=force, progress=step)
-    _print_result(result)
+        try:
+            result = write_report_files(report, out, formats=format_list, provenance=provenance,
+                                        extra_files={"ranking.yaml": spec_yaml}, force=force, progress=step,
+                                        inputs=[results])
+        except OutputError as exc:
+            output_error_exit(out, exc)
+    print_replaced(out, result.replaced)
+    print_result(result)
 
 
-def _print_result(result) -> None:
+def print_result(result) -> None:
+    """The folder written, its main files and any skipped format."""
     for what, reason in result.skipped.items():
         errors.print(f"[yellow]skipped {what}:[/yellow] {reason}", soft_wrap=True)
     console.print(f"wrote {result.out}/ ({len(result.files)} files)")
