@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -65,6 +66,28 @@ def neutralise_frame(frame):
             out[column] = out[column].map(neutralise_formula)
     out.columns = [neutralise_formula(str(c)) for c in out.columns]
     return out
+
+
+def csv_bytes(frame) -> bytes:
+    """A DataFrame as UTF-8 CSV (no index) with formula-like text neutralised: what every CSV download uses."""
+    return neutralise_frame(frame).to_csv(index=False).encode("utf-8")
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+!|<>~$:&])")
+_MARKDOWN_LINE_START = re.compile(r"^(\d*)([-=>.)])")
+
+
+def markdown_literal(value: object) -> str:
+    """Text from the data, safe to place inside Markdown (Streamlit's included): every character with a Markdown
+    meaning backslash-escaped (no links, images, emphasis, HTML, entities, ``:directives:`` or ``$math$``; no
+    list or heading at the start), line breaks collapsed to spaces.
+
+    >>> print(markdown_literal("![x](http://a.b/c.png) my-file.xlsx"))
+    \\!\\[x\\]\\(http\\://a.b/c.png\\) my-file.xlsx
+    """
+    text = re.sub(r"\s+", " ", "" if value is None else str(value)).strip()
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return _MARKDOWN_LINE_START.sub(r"\1\\\2", text)
 
 
 # --- destinations ---------------------------------------------------------------------------------------------

@@ -27,9 +27,12 @@ def app_script() -> Path:
 
 def streamlit_command(script: Path, *, host: str, port: int, browser: bool) -> list[str]:
     """The ``python -m streamlit run`` command line (headless-friendly, no usage statistics, no file watcher)."""
+    from challengelab.dashboard import UPLOAD_LIMIT_MB
+
     return [sys.executable, "-m", "streamlit", "run", str(script),
             "--server.headless", "false" if browser else "true",
             "--server.address", host, "--server.port", str(port),
+            "--server.maxUploadSize", str(UPLOAD_LIMIT_MB),
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             "--client.toolbarMode", "minimal", "--theme.base", "light"]
 
@@ -38,7 +41,8 @@ def streamlit_command(script: Path, *, host: str, port: int, browser: bool) -> l
 def dashboard(
     path: Annotated[Path | None, typer.Argument(help=DATA_HELP, exists=True, dir_okay=True)] = None,
     port: Annotated[int, typer.Option(help="Port to serve on.", min=1, max=65535)] = 8501,
-    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 to serve other machines).")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only; 0.0.0.0 serves "
+                                           "every network interface).")] = "127.0.0.1",
     browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open a browser tab.")] = False,
     check: Annotated[bool, typer.Option("--check/--no-check",
                                         help="Validate PATH first and stop with its problems listed.")] = True,
@@ -55,6 +59,9 @@ def dashboard(
         os.environ.pop(DATA_ENV, None)
     command = streamlit_command(app_script(), host=host, port=port, browser=browser)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"[yellow]note:[/yellow] listening on {host}: other machines can reach the dashboard and "
+                      "upload files to it.")
     console.print(f"Starting the dashboard at [bold]http://{shown}:{port}[/bold] "
                   f"({'the bundled synthetic example' if path is None else path.name}); stop with Ctrl+C.")
     sys.stdout.flush()
