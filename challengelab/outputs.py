@@ -40,20 +40,27 @@ _OWNER = ".challengelab-staging"  # inside a staging folder: who is writing it (
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Characters no spreadsheet file can hold (control characters other than tab and line breaks).
+SPREADSHEET_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def neutralise_formula(value: object) -> object:
     """Prefix a text value that a spreadsheet would run as a formula with a single quote (OWASP advice).
 
     Numbers, booleans and missing values are returned unchanged (a negative *number* is not a formula);
-    only strings starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return are changed.
+    only strings starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return are changed, and control
+    characters no spreadsheet can hold are replaced by U+FFFD (validated survey data never has them).
 
     >>> neutralise_formula("=HYPERLINK(\\"x\\")")
     '\\'=HYPERLINK("x")'
     >>> neutralise_formula(-1.5), neutralise_formula("team A")
     (-1.5, 'team A')
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    if SPREADSHEET_ILLEGAL.search(value):
+        value = SPREADSHEET_ILLEGAL.sub("\ufffd", value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def neutralise_frame(frame):

@@ -145,6 +145,11 @@ def rank(
         try:
             run = run_ranking(assessment, spec, n_boot=n_boot, seed=seed, consensus_method=consensus_method,
                               step=step)
+        except (OverflowError, FloatingPointError) as exc:  # values near the largest float (1e308)
+            errors.print(f"[red]error:[/red] {results}: the metric values are too large to aggregate ({exc}); "
+                         "rescale them (e.g. divide by 1e6)")
+            errors.print(f"nothing was written to {out}")
+            raise typer.Exit(1) from None
         except ValueError as exc:  # e.g. missing values without --na-treat
             hint = " (use --na-treat drop, or --na-treat with a number)" if "na_treat" in str(exc) else ""
             errors.print(f"[red]error:[/red] {exc}{hint}")

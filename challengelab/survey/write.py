@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from challengelab.outputs import SPREADSHEET_ILLEGAL
 from challengelab.survey.codebook import Codebook, load_codebook
 from challengelab.survey.read import METADATA_TABLE, TABLES
 from challengelab.survey.schema import Column, table_columns
@@ -62,8 +63,9 @@ def write_survey_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] |
         sheet = workbook.create_sheet(table)
         sheet.append(names + extra)
         if frame is not None:
-            for row in frame[[n for n in names if n in frame.columns] + extra].reindex(
-                    columns=names + extra).itertuples(index=False):
+            for number, row in enumerate(frame[[n for n in names if n in frame.columns] + extra].reindex(
+                    columns=names + extra).itertuples(index=False), start=2):
+                _check_storable(row, names + extra, table, number)
                 sheet.append([_cell(v) for v in row])
                 for cell in sheet[sheet.max_row]:  # text such as "=HYPERLINK(...)" stays text, never a formula
                     if isinstance(cell.value, str) and cell.value.startswith("="):
@@ -162,6 +164,16 @@ def _allowed_text(column: Column) -> str:
         high = "" if column.maximum is None else f"<= {column.maximum:g}"
         return " and ".join(x for x in (low, high) if x) or "any number"
     return "non-empty text" if column.required else "text"
+
+
+def _check_storable(row, names: list[str], table: str, number: int) -> None:
+    """Refuse (with the cell's location) text Excel cannot store, instead of openpyxl's bare error."""
+    for name, value in zip(names, row):
+        if isinstance(value, str) and SPREADSHEET_ILLEGAL.search(value):
+            found = SPREADSHEET_ILLEGAL.search(value).group()
+            raise ValueError(f"{table} row {number}, column {name}: the text holds the control character "
+                             f"U+{ord(found):04X}, which an Excel workbook cannot store; remove it (or write a CSV "
+                             "folder)")
 
 
 def _cell(value):
