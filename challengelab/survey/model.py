@@ -210,10 +210,10 @@ def load_survey(path: str | Path, codebook: str | Path | Codebook = "2021", *, l
         raw = read_survey(path, limits=limits)
     except SurveyReadError as exc:
         raise SurveyValidationError([exc.issue], source=Path(path).name) from None
-    except (OSError, ValueError, MemoryError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise SurveyValidationError([ValidationIssue(f"cannot be read ({reason})", file=Path(path).name)],
-                                    source=Path(path).name) from None
+    except Exception as exc:  # noqa: BLE001 - untrusted bytes: any failure of a reader is a message, not a crash
+        reason = getattr(exc, "strerror", None) or str(exc) or ""
+        raise SurveyValidationError([ValidationIssue(f"cannot be read ({type(exc).__name__}: {reason})",
+                                                     file=Path(path).name)], source=Path(path).name) from None
     return _build(raw, codebook)
 
 

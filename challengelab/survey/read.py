@@ -182,7 +182,7 @@ def _check_file_size(path: Path, limits: Limits, shown: str) -> None:
 def _open_zip(path: Path, shown: str, what: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
         raise SurveyReadError(f"not a readable {what} ({exc})", file=shown) from None
 
 
@@ -446,7 +446,10 @@ def _sheet_marks(archive: zipfile.ZipFile, member: str, shown: str, sheet: str, 
                         if start <= last_col:
                             marks.merged.setdefault(row, []).append((start, last_col, element.get("ref")))
                     budget -= min(last_row - first_row + 1, budget)
-    except (ElementTree.ParseError, ValueError, TypeError) as exc:
+    except KeyError:  # the workbook names a sheet part it does not hold: openpyxl will say so
+        return marks
+    except (ElementTree.ParseError, ValueError, TypeError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
+            RuntimeError) as exc:
         raise SurveyReadError(f"the sheet's XML is corrupted ({exc})", file=shown, sheet=sheet) from None
     return marks
 
