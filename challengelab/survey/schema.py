@@ -110,7 +110,7 @@ def fixed_columns(table: str) -> list[Column]:
         "responses": [
             ident("task_id", "Task the team took part in"),
             ident("team_id", "Pseudonymous team identifier"),
-            Column("rank", "int", True, minimum=1, maximum=100000, label="Final rank on the leaderboard (1 = best)"),
+            Column("rank", "int", True, minimum=1, label="Final rank on the leaderboard (1 = best)"),
         ],
         "organizers": [ident("task_id", "Task the organizers answered for")],
     }[table]
