@@ -16,6 +16,7 @@ from challengelab.stats import winner_profile
 from challengelab.tables.disclosure import (
     disclosure_blocks,
     suppress_breakdown,
+    survey_view_allowed,
     view_allowed,
     view_allowed_by_blocks,
 )
@@ -148,3 +149,14 @@ def test_min_cell_one_shows_everything():
     out = suppress_breakdown(table, count="n", total=3, min_cell=1, counts=["count"])
     assert not out["suppressed"].any() and out["count"].tolist() == [1, 1]
     assert view_allowed(1, 2, 1)
+
+
+def test_the_one_call_for_faces_refuses_both_attacks(survey):
+    others = [c for c in survey.tasks["task_category"].cat.categories if c != "detection"]
+    assert not survey_view_allowed(survey.filter(task_category=others), survey, min_cell=MIN_CELL)
+    assert not survey_view_allowed(survey.filter(task_category=["segmentation", "classification", "detection"]),
+                                   survey, min_cell=MIN_CELL)
+    assert survey_view_allowed(survey.filter(task_category=["segmentation", "classification"]), survey,
+                               min_cell=MIN_CELL)
+    assert survey_view_allowed(survey.filter(), survey, min_cell=MIN_CELL)  # no filter
+    assert survey_view_allowed(survey.filter(task_category=others), survey, min_cell=1)

@@ -226,3 +226,35 @@ def view_allowed_by_blocks(view_tasks: Iterable, blocks: pd.Series) -> bool:
     inside = pd.Series(blocks.index.isin(list(view_tasks)), index=blocks.index)
     per_block = inside.groupby(blocks.to_numpy()).agg(["all", "any"])
     return bool((per_block["all"] | ~per_block["any"]).all())
+
+
+def survey_view_allowed(view, whole, *, min_cell: int = DEFAULT_MIN_CELL, by: str = "task_category") -> bool:
+    """May the faces describe the filtered survey ``view`` of the survey ``whole``? One call for the dashboard.
+
+    True when ``view`` is ``whole`` (no filter), or when both groups described (winners and other teams)
+    pass :func:`view_allowed` and the view is a union of :func:`disclosure_blocks` built on ``by``.
+
+    Examples
+    --------
+    >>> import challengelab
+    >>> s = challengelab.example_survey()
+    >>> everything_but_detection = [c for c in s.tasks["task_category"].cat.categories if c != "detection"]
+    >>> survey_view_allowed(s.filter(task_category=everything_but_detection), s)
+    False
+    >>> survey_view_allowed(s.filter(task_category=["segmentation"]), s)
+    True
+    """
+    if min_cell <= 1 or view is whole:
+        return True
+    winner_view, winner_all = view.responses["winner"].astype(bool), whole.responses["winner"].astype(bool)
+    if len(view.responses) == len(whole.responses) and winner_view.sum() == winner_all.sum():
+        return True
+    for n_view, n_total in ((int(winner_view.sum()), int(winner_all.sum())),
+                            (int((~winner_view).sum()), int((~winner_all).sum()))):
+        if not view_allowed(n_view, n_total, min_cell):
+            return False
+    members = whole.tasks[["task_id", by]].copy()
+    per_task = whole.responses.groupby("task_id", observed=True)["winner"].agg(["sum", "size"])
+    members["winners"] = members["task_id"].map(per_task["sum"]).fillna(0).astype(int)
+    members["others"] = (members["task_id"].map(per_task["size"]).fillna(0).astype(int) - members["winners"])
+    return view_allowed_by_blocks(view.tasks["task_id"], disclosure_blocks(members, by=by, min_cell=min_cell))
