@@ -215,3 +215,17 @@ def test_analyze_uses_the_same_mechanism(tmp_path, small_folder):
     assert forced.exit_code == 0 and "replaced" in forced.stdout
     into_input = runner.invoke(app, ["analyze", str(small_folder), "--out", str(small_folder), "--force"])
     assert into_input.exit_code == 1 and (small_folder / "responses.csv").exists()
+
+
+def test_simulate_force_never_deletes_a_users_folder(tmp_path):
+    folder = tmp_path / "Documents"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work")
+    result = runner.invoke(app, ["simulate", "--out", str(folder), "--force", "--n-tasks", "4",
+                                 "--n-challenges", "2"])
+    assert result.exit_code == 1 and "did not write" in result.stderr
+    assert (folder / "thesis.tex").read_text() == "years of work"
+    out = tmp_path / "sim"
+    assert runner.invoke(app, ["simulate", "--out", str(out), "--n-tasks", "4", "--n-challenges", "2"]).exit_code == 0
+    again = runner.invoke(app, ["simulate", "--out", str(out), "--force", "--n-tasks", "4", "--n-challenges", "2"])
+    assert again.exit_code == 0, again.stderr  # its own earlier output is replaced

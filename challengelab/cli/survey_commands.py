@@ -110,9 +110,15 @@ def simulate(
         raise typer.Exit(2) from None
     tables = simulate_tables(seed, settings)
     metadata = simulation_metadata(seed, settings)
-    if out.suffix.lower() == ".xlsx":
-        write_survey_workbook(out, tables, metadata=metadata)
-    else:
-        write_survey_folder(out, tables, metadata=metadata)
+    from challengelab.outputs import OutputError
+
+    try:
+        if out.suffix.lower() == ".xlsx":
+            write_survey_workbook(out, tables, metadata=metadata)
+        else:
+            write_survey_folder(out, tables, metadata=metadata)
+    except (OutputError, OSError) as exc:  # a folder challengelab did not write is never replaced
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
     console.print(f"wrote {out}: {len(tables['tasks'])} tasks, {len(tables['responses'])} responses "
                   f"[yellow](synthetic, seed {seed})[/yellow]")

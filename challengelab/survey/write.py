@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -119,23 +118,20 @@ def write_survey_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] |
 
 def write_survey_folder(path: str | Path, tables: Mapping[str, pd.DataFrame], *,
                         metadata: Mapping[str, str] | None = None) -> Path:
-    """Write the four tables (and ``about.csv``) as CSV files into a new folder, all or nothing."""
+    """Write the four tables (and ``about.csv``) as CSV files into a folder, all or nothing.
+
+    The folder gets a ``manifest.json`` (see :mod:`challengelab.outputs`): an existing folder is replaced only
+    if it is an earlier output of challengelab, unchanged; anything else raises ``OutputExistsError``.
+    """
+    from challengelab.outputs import staged_folder
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with staged_folder(path, force=True, generator="challengelab survey folder") as stage:
         for table in TABLES:
-            tables[table].to_csv(staging / f"{table}.csv", index=False)
+            tables[table].to_csv(stage.path / f"{table}.csv", index=False)
         if metadata:
             pd.DataFrame({"key": list(metadata), "value": list(metadata.values())}).to_csv(
-                staging / f"{METADATA_TABLE}.csv", index=False)
-        staging.chmod(0o755)
-        if path.exists():
-            shutil.rmtree(path)
-        staging.rename(path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+                stage.path / f"{METADATA_TABLE}.csv", index=False)
     return path
 
 
