@@ -329,14 +329,21 @@ def _near_duplicate_warnings(raw: RawSurvey, results: dict[str, TableResult]) ->
     for table, column, within in (("challenges", "challenge_id", None), ("tasks", "task_id", None),
                                   ("responses", "team_id", "task_id")):
         frame, rows = results[table].frame, results[table].rows
+        values = frame[column].astype(object)
+        distinct = pd.unique(values.dropna())
+        loose = values.map(dict(zip(distinct, (_loose(str(v)) for v in distinct))))
+        keys = [loose] if within is None else [frame[within].astype(object), loose]
+        spread = values.groupby(keys, dropna=True, sort=False).transform("nunique")
+        suspects = np.flatnonzero(spread.to_numpy(dtype=float, na_value=0) > 1)
+        if not len(suspects):
+            continue
         seen: dict[tuple, tuple[str, int]] = {}
-        for position, value in enumerate(frame[column].tolist()):
-            if not isinstance(value, str):
-                continue
-            key = (None if within is None else frame[within].iat[position], _loose(value))
+        t = raw.tables[table]
+        for position in suspects:
+            value = values.iat[position]
+            key = (None if within is None else frame[within].iat[position], loose.iat[position])
             first = seen.setdefault(key, (value, rows[position]))
             if first[0] != value:
-                t = raw.tables[table]
                 issues.append(ValidationIssue(
                     f"{column} {value!r} looks like {first[0]!r} (row {first[1]}): they differ only in case, "
                     "spaces or punctuation; if they are the same, write them the same way",

@@ -197,9 +197,13 @@ def _factorized(values: pd.Series | None, column: Column, n: int) -> tuple[np.nd
     """
     if values is None:
         return np.full(n, 0, dtype=np.intp), np.array([None], dtype=object)
-    raw = [v if _hashable(v) else CellProblem("a list or structure where a single value is expected",
-                                              str(v)[:80]) for v in values.tolist()]
-    codes, uniques = pd.factorize(pd.Series(raw, dtype=object), use_na_sentinel=True)
+    raw = pd.Series(values.to_numpy(dtype=object), dtype=object)
+    try:
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists from a DataFrame or Parquet): named, not a crash
+        raw = pd.Series([v if _hashable(v) else CellProblem("a list or structure where a single value is expected",
+                                                            str(v)[:80]) for v in raw.tolist()], dtype=object)
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     normalised = _normalise(pd.Series(uniques, dtype=object), column, len(uniques))
     missing = len(normalised)
     values = np.append(normalised, None)
