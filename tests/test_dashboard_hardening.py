@@ -50,3 +50,18 @@ def test_csv_downloads_neutralise_formulas():
 
 def test_text_helper_escapes_markdown():
     assert ui.text("a *b* <i>") == "a \\*b\\* \\<i\\>"
+
+
+def test_a_challenge_name_written_as_markdown_stays_text(monkeypatch, tmp_path, small_tables):
+    from challengelab.survey.write import write_survey_folder
+
+    tables = {name: frame.copy() for name, frame in small_tables.items()}
+    tables["challenges"]["name"] = "![pixel](http://evil.example/p.png) **bold**"
+    monkeypatch.setenv(state.DATA_ENV, str(write_survey_folder(tmp_path / "hostile", tables)))
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    at.switch_page("challengelab/dashboard/views/explorer.py").run()
+    assert not at.exception
+    shown = _markdown_bodies(at)
+    assert "pixel" in shown  # the name is shown ...
+    assert "![pixel](" not in shown and "**bold**" not in shown  # ... as text
