@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import DATA_HELP, console, load_or_exit
+from challengelab.cli._common import LIMITS_ENV, LIMITS_HELP, DATA_HELP, console, limits_or_exit, load_or_exit
 
 #: The environment variable through which PATH reaches the app (see challengelab.dashboard.state).
 DATA_ENV = "CHALLENGELAB_DATA"
@@ -46,12 +46,16 @@ def dashboard(
     browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open a browser tab.")] = False,
     check: Annotated[bool, typer.Option("--check/--no-check",
                                         help="Validate PATH first and stop with its problems listed.")] = True,
+    limits: Annotated[str | None, typer.Option("--limits", help=LIMITS_HELP)] = None,
 ) -> None:
     """Start the dashboard on the bundled synthetic survey, or on PATH. Stop it with Ctrl+C."""
+    input_limits = limits_or_exit(limits)
+    if limits is not None:
+        os.environ[LIMITS_ENV] = limits  # the app reads the same limits (challengelab.cli._common.LIMITS_ENV)
     if path is not None:
         path = path.expanduser().resolve()
         if check:
-            survey = load_or_exit(path)  # exits 1 listing every problem
+            survey = load_or_exit(path, limits=input_limits)  # exits 1 listing every problem
             console.print(f"[green]valid[/green]: {path.name} — {len(survey.tasks)} tasks, "
                           f"{len(survey.responses)} responses")
         os.environ[DATA_ENV] = str(path)

@@ -67,3 +67,20 @@ def test_the_corpus_script_runs(tmp_path):
                           capture_output=True, text=True, env={"PYTHONPATH": str(root), "PATH": ""}, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "cases.json").is_file()
+
+
+def test_limits_are_raised_on_the_command_line_and_by_environment(corpus, monkeypatch):
+    from typer.testing import CliRunner
+
+    from challengelab.cli import app
+
+    folder, cases = corpus
+    path = str(folder / cases["too_many_rows"].path)
+    runner = CliRunner()
+    refused = runner.invoke(app, ["validate", path, "--limits", "rows=10"])
+    assert refused.exit_code == 1 and "rows=10" in refused.stderr and "--limits rows=N" in refused.stderr
+    assert runner.invoke(app, ["validate", path, "--limits", "rows=1000"]).exit_code == 0
+    monkeypatch.setenv("CHALLENGELAB_LIMITS", "rows=10")
+    assert runner.invoke(app, ["validate", path]).exit_code == 1
+    bad = runner.invoke(app, ["validate", path, "--limits", "lines=5"])
+    assert bad.exit_code == 2 and "unknown limit" in bad.stderr
