@@ -86,8 +86,8 @@ def main() -> None:
     failed = st.session_state.pop("_load_error", None)
     if failed:
         path, issues = failed
-        st.error(f"**Could not load {markdown_literal(Path(path).name)}** ({len(issues)} problem(s)); showing the bundled example instead. "
-                 "Open *Your data* to upload a corrected file.", icon=":material/error:")
+        st.error(f"**Could not load {markdown_literal(Path(path).name)}** ({len(issues)} problem(s)); showing the "
+                 "bundled example instead. Open *Your data* to upload a corrected file.", icon=":material/error:")
         with st.expander("Problems"):
             st.dataframe(state.issues_table(issues), hide_index=True)
     page.run()
