@@ -124,20 +124,25 @@ def owned_files(folder: Path) -> list[str] | None:
     sub-folders of listed files).
     """
     manifest = folder / MANIFEST
-    if manifest.is_symlink() or not manifest.is_file():
-        return None
     try:
+        if manifest.is_symlink() or not manifest.is_file() or manifest.stat().st_size > 50_000_000:
+            return None
         listed = {str(entry["path"]): str(entry["sha256"])
                   for entry in json.loads(manifest.read_text(encoding="utf-8"))["files"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None
     present: set[str] = set()
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder).as_posix()
-        if path.is_symlink() or not (path.is_file() or path.is_dir()):
-            return None
-        if path.is_file() and relative != MANIFEST:
-            present.add(relative)
+    try:
+        for path in folder.rglob("*"):  # stops at the first thing not listed: a home folder is not walked whole
+            relative = path.relative_to(folder).as_posix()
+            if path.is_symlink() or not (path.is_file() or path.is_dir()):
+                return None
+            if path.is_file() and relative != MANIFEST:
+                if relative not in listed:
+                    return None
+                present.add(relative)
+    except OSError:
+        return None
     if present != set(listed):
         return None
     for relative, digest in listed.items():
