@@ -100,6 +100,7 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 _MB = 1_000_000
 _RATIO_FLOOR = _MB  # members smaller than this are never compression bombs worth refusing
+_MAX_MEMBERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,12 @@ def _open_zip(path: Path, shown: str, what: str) -> zipfile.ZipFile:
 
 def _check_archive(archive: zipfile.ZipFile, shown: str, limits: Limits) -> None:
     """Refuse an archive whose members would unpack beyond the limits, before unpacking anything."""
+    members = archive.infolist()
+    if len(members) > _MAX_MEMBERS:
+        raise SurveyReadError(f"the archive holds {len(members):,} members; a survey file has a few dozen at most",
+                              file=shown)
     total = 0
-    for info in archive.infolist():
+    for info in members:
         member = f"{shown}/{info.filename}"
         if info.flag_bits & 0x1:
             raise SurveyReadError("the member is encrypted (password-protected); save it without a password",
