@@ -18,6 +18,9 @@ LIMITS_HELP = ("Raise or lower the input limits, e.g. 'rows=200000,file_mb=120' 
 FORCE_HELP = ("Replace --out when it holds an earlier challengelab output (proven by its manifest). A folder "
               "holding anything else is never replaced.")
 LIMITS_ENV = "CHALLENGELAB_LIMITS"
+#: Errors listed one by one; beyond this, the most frequent kinds are counted (a file with 100,000 bad rows
+#: must not print 300,000 lines).
+MAX_LISTED = 200
 
 
 def limits_or_exit(text: str | None):
@@ -60,11 +63,23 @@ def print_issues(issues, *, source: str) -> None:
     issues = list(issues)
     n_errors = sum(i.severity == "error" for i in issues)
     errors.print(f"[bold red]{source}: {n_errors} problem{'s' if n_errors != 1 else ''}[/bold red]")
+    shown = 0
     for issue in issues:
-        if issue.severity == "error":
+        if issue.severity == "error" and shown < MAX_LISTED:
+            shown += 1
             errors.print(f"  [red]error[/red] {issue.location}: {issue.reason}"
                          + ("" if issue.value is None else f" (value: {issue.value!r})"), soft_wrap=True)
-    for line in warning_lines(issues):
+    if n_errors > shown:
+        kinds: dict[tuple, int] = {}
+        for issue in issues:
+            if issue.severity == "error":
+                kinds[(issue.sheet or issue.file, issue.column, issue.reason)] = \
+                    kinds.get((issue.sheet or issue.file, issue.column, issue.reason), 0) + 1
+        errors.print(f"  ... and {n_errors - shown:,} more errors; the most frequent problems:")
+        for (where, column, reason), count in sorted(kinds.items(), key=lambda kv: -kv[1])[:10]:
+            errors.print(f"    {count:,} x {where}{', column ' + column if column else ''}: {reason}",
+                         soft_wrap=True)
+    for line in warning_lines(issues)[:MAX_LISTED]:
         errors.print(f"  [yellow]warning[/yellow] {line}", soft_wrap=True)
 
 

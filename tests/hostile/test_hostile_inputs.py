@@ -84,3 +84,21 @@ def test_limits_are_raised_on_the_command_line_and_by_environment(corpus, monkey
     assert runner.invoke(app, ["validate", path]).exit_code == 1
     bad = runner.invoke(app, ["validate", path, "--limits", "lines=5"])
     assert bad.exit_code == 2 and "unknown limit" in bad.stderr
+
+
+def test_a_file_with_many_bad_rows_gives_a_bounded_listing(tmp_path):
+    from typer.testing import CliRunner
+
+    from challengelab.cli import app
+
+    frames = make_corpus.tables()
+    responses = frames["responses"]
+    bad = responses.loc[[0] * 3000].copy()
+    bad["rank"] = "x"
+    frames["responses"] = bad
+    folder = make_corpus._csv_folder(tmp_path, "many_bad", frames)
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) < 260 and "more errors; the most frequent problems" in result.stderr
+    assert "3,000 x responses" in result.stderr.replace("many_bad/responses.csv", "responses")
