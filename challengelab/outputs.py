@@ -173,9 +173,11 @@ def check_destination(out: Path, *, force: bool = False, inputs: Iterable[str | 
             raise OutputExistsError(f"{shown} is or contains the input {given}; choose another --out (the input "
                                     "is never replaced)")
     if not out.exists():
+        _check_writable(out)
         return []
     if not out.is_dir():
         raise OutputExistsError(f"{shown} is a file; --out names a folder to write")
+    _check_writable(out)
     try:
         empty = not any(out.iterdir())
     except OSError as exc:
@@ -191,6 +193,17 @@ def check_destination(out: Path, *, force: bool = False, inputs: Iterable[str | 
         raise OutputExistsError(f"{shown} holds an earlier challengelab output ({len(owned)} files); add --force "
                                 "to replace it, or choose another --out")
     return owned
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse early (before any work) when the folder that would receive ``out`` cannot be written."""
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot write {out}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {out}: {parent} is read-only for this user")
 
 
 # --- staging ----------------------------------------------------------------------------------------------------

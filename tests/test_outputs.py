@@ -229,3 +229,11 @@ def test_simulate_force_never_deletes_a_users_folder(tmp_path):
     assert runner.invoke(app, ["simulate", "--out", str(out), "--n-tasks", "4", "--n-challenges", "2"]).exit_code == 0
     again = runner.invoke(app, ["simulate", "--out", str(out), "--force", "--n-tasks", "4", "--n-challenges", "2"])
     assert again.exit_code == 0, again.stderr  # its own earlier output is replaced
+
+
+def test_a_read_only_destination_is_refused_before_any_work(tmp_path, monkeypatch, results_csv):
+    monkeypatch.setattr("challengelab.outputs.os.access", lambda path, mode: False)
+    with pytest.raises(OutputError, match="read-only"):
+        check_destination(tmp_path / "new" / "out")
+    result = runner.invoke(app, ["rank", str(results_csv), "--out", str(tmp_path / "r"), "--bootstrap", "0"])
+    assert result.exit_code == 1 and "read-only" in result.stderr and "ranking" not in result.stdout
