@@ -232,7 +232,7 @@ def test_simulate_force_never_deletes_a_users_folder(tmp_path):
 
 
 def test_a_read_only_destination_is_refused_before_any_work(tmp_path, monkeypatch, results_csv):
-    monkeypatch.setattr("challengelab.outputs.os.access", lambda path, mode: False)
+    monkeypatch.setattr("challengelab.outputs.os.access", lambda path, mode: not mode & os.W_OK)
     with pytest.raises(OutputError, match="read-only"):
         check_destination(tmp_path / "new" / "out")
     result = runner.invoke(app, ["rank", str(results_csv), "--out", str(tmp_path / "r"), "--bootstrap", "0"])
