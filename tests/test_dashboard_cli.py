@@ -79,3 +79,15 @@ def test_root_app_script_runs_the_packaged_app():
 
     root = Path(__file__).resolve().parents[1] / "app.py"
     assert "challengelab.dashboard.app import main" in root.read_text()
+
+
+def test_server_enforces_the_stated_upload_limit_and_listens_locally(execv):
+    from pathlib import Path
+
+    from challengelab.dashboard import UPLOAD_LIMIT_MB
+
+    CliRunner().invoke(app, ["dashboard"])
+    args = execv[0][1]
+    assert args[args.index("--server.maxUploadSize") + 1] == str(UPLOAD_LIMIT_MB)
+    config = (Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text()
+    assert 'address = "127.0.0.1"' in config and f"maxUploadSize = {UPLOAD_LIMIT_MB}" in config

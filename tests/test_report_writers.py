@@ -175,7 +175,7 @@ def test_failure_leaves_no_partial_report_and_keeps_the_old_one(tmp_path, monkey
 
     monkeypatch.setattr("challengelab.report.excel.render_xlsx", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        write_report_files(_report(), out, formats=["html", "xlsx"])
+        write_report_files(_report(), out, formats=["html", "xlsx"], force=True)
     assert (out / "report.html").read_bytes() == before and not (out / "report.xlsx").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["x"]
     new = tmp_path / "new"
@@ -191,8 +191,9 @@ def test_an_unrelated_folder_is_not_replaced(tmp_path):
     with pytest.raises(OutputExistsError):
         write_report_files(_report(), out, formats=["html"])
     assert (out / "thesis.tex").exists()
-    write_report_files(_report(), out, formats=["html"], force=True)
-    assert not (out / "thesis.tex").exists() and (out / "report.html").exists()
+    with pytest.raises(OutputExistsError, match="never|not replaced"):  # not even with force (see outputs.py)
+        write_report_files(_report(), out, formats=["html"], force=True)
+    assert (out / "thesis.tex").read_text() == "do not delete"
 
 
 def test_missing_chromium_skips_pdf_with_a_clear_message(tmp_path, monkeypatch):

@@ -12,16 +12,39 @@ errors = Console(stderr=True, highlight=False)
 
 DATA_HELP = "Survey workbook (.xlsx), .zip of CSVs, or folder of CSV/Parquet files; default: the bundled " \
             "synthetic 2021 example."
+LIMITS_HELP = ("Raise or lower the input limits, e.g. 'rows=200000,file_mb=120' (file_mb, unpacked_mb, ratio, rows, "
+               "columns, field_chars; see README 'Limits and safety'). Default: the CHALLENGELAB_LIMITS "
+               "environment variable, else the built-in limits.")
+FORCE_HELP = ("Replace --out when it holds an earlier challengelab output (proven by its manifest). A folder "
+              "holding anything else is never replaced.")
+LIMITS_ENV = "CHALLENGELAB_LIMITS"
+#: Errors listed one by one; beyond this, the most frequent kinds are counted (a file with 100,000 bad rows
+#: must not print 300,000 lines).
+MAX_LISTED = 200
 
 
-def load_or_exit(path: Path | None, codebook: str = "2021"):
+def limits_or_exit(text: str | None):
+    """The :class:`~challengelab.survey.read.Limits` of ``--limits`` (or ``$CHALLENGELAB_LIMITS``), or exit 2."""
+    import os
+
+    from challengelab.survey.read import Limits
+
+    try:
+        return Limits.parse(text if text is not None else os.environ.get(LIMITS_ENV))
+    except ValueError as exc:
+        errors.print(f"[red]error:[/red] --limits: {exc}")
+        raise typer.Exit(2) from None
+
+
+def load_or_exit(path: Path | None, codebook: str = "2021", limits=None):
     """Load a survey, or print every located problem and exit with code 1 (never a traceback)."""
     import challengelab
 
     try:
         if path is None:
             return challengelab.example_survey()
-        return challengelab.load_survey(path, codebook=codebook)
+        return challengelab.load_survey(path, codebook=codebook,
+                                        limits=limits if limits is not None else limits_or_exit(None))
     except challengelab.SurveyValidationError as exc:
         print_issues(exc.issues, source=str(path))
         counts = exc.row_counts
@@ -40,11 +63,23 @@ def print_issues(issues, *, source: str) -> None:
     issues = list(issues)
     n_errors = sum(i.severity == "error" for i in issues)
     errors.print(f"[bold red]{source}: {n_errors} problem{'s' if n_errors != 1 else ''}[/bold red]")
+    shown = 0
     for issue in issues:
-        if issue.severity == "error":
+        if issue.severity == "error" and shown < MAX_LISTED:
+            shown += 1
             errors.print(f"  [red]error[/red] {issue.location}: {issue.reason}"
                          + ("" if issue.value is None else f" (value: {issue.value!r})"), soft_wrap=True)
-    for line in warning_lines(issues):
+    if n_errors > shown:
+        kinds: dict[tuple, int] = {}
+        for issue in issues:
+            if issue.severity == "error":
+                kinds[(issue.sheet or issue.file, issue.column, issue.reason)] = \
+                    kinds.get((issue.sheet or issue.file, issue.column, issue.reason), 0) + 1
+        errors.print(f"  ... and {n_errors - shown:,} more errors; the most frequent problems:")
+        for (where, column, reason), count in sorted(kinds.items(), key=lambda kv: -kv[1])[:10]:
+            errors.print(f"    {count:,} x {where}{', column ' + column if column else ''}: {reason}",
+                         soft_wrap=True)
+    for line in warning_lines(issues)[:MAX_LISTED]:
         errors.print(f"  [yellow]warning[/yellow] {line}", soft_wrap=True)
 
 
@@ -88,19 +123,35 @@ def load_assessment_or_exit(path: Path, **arguments):
         raise typer.Exit(1) from None
 
 
-def check_destination_or_exit(out: Path, *, force: bool) -> None:
-    """Refuse (exit 1) an --out folder that holds something other than an earlier report, unless forced."""
-    from challengelab.report.atomic import OutputExistsError, check_destination
+def check_destination_or_exit(out: Path, *, force: bool, inputs=()) -> None:
+    """Refuse (exit 1) an --out that is a file or link, is or holds an input, holds anything challengelab did not
+    write, or holds an earlier output without --force (see :mod:`challengelab.outputs`)."""
+    from challengelab.outputs import OutputError, check_destination
 
     try:
-        check_destination(out, force=force)
-    except OutputExistsError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        check_destination(out, force=force, inputs=inputs)
+    except OutputError as exc:
+        errors.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+def print_replaced(out: Path, replaced) -> None:
+    """Say which files of an earlier output --force replaced."""
+    if replaced:
+        shown = ", ".join(replaced[:12]) + (f", ... ({len(replaced)} files)" if len(replaced) > 12 else "")
+        console.print(f"[yellow]replaced[/yellow] the earlier challengelab output in {out}: {shown}", soft_wrap=True)
+
+
+def output_error_exit(out: Path, exc: Exception) -> None:
+    """Print an output problem (read-only folder, full disk, ...) as a message and exit 1."""
+    errors.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+    errors.print(f"nothing was written to {out}")
+    raise typer.Exit(1) from None
 
 
 def print_write_result(result) -> None:
     """What a report writer wrote (a ``WriteResult``): the folder, the main files, and skipped formats."""
+    print_replaced(result.out, getattr(result, "replaced", ()))
     for what, reason in result.skipped.items():
         errors.print(f"[yellow]skipped {what}:[/yellow] {reason}", soft_wrap=True)
     console.print(f"wrote {result.out}/ ({len(result.files)} files)")

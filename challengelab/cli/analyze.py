@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import DATA_HELP, console, errors, load_or_exit
+from challengelab.cli._common import (
+    DATA_HELP,
+    FORCE_HELP,
+    LIMITS_HELP,
+    check_destination_or_exit,
+    console,
+    errors,
+    limits_or_exit,
+    load_or_exit,
+    output_error_exit,
+    print_replaced,
+)
 
 
 @app.command()
@@ -17,13 +28,15 @@ def analyze(
     config: Annotated[Path | None, typer.Option(
         "--config", "-c", help="Analysis settings (YAML); default: the 2021 analysis. See --show-config.")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Folder to write (replaced atomically): one CSV per table, summary.json, "
-                            "analysis.yaml.")] = None,
+        "--out", "-o", help="Folder to write (all or nothing): one CSV per table, summary.json, "
+                            "analysis.yaml, manifest.json.")] = None,
     codebook: Annotated[str, typer.Option(help="Codebook name (bundled) or path of a .yaml/.json codebook.")]
     = "2021",
     show_config: Annotated[bool, typer.Option(
         "--show-config", help="Print the effective configuration as YAML and exit (a starting point for "
                               "--config).")] = False,
+    force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
+    limits: Annotated[str | None, typer.Option("--limits", help=LIMITS_HELP)] = None,
 ) -> None:
     """Winner profile, task-stratified strategy tests and rank regressions, written as tables."""
     from challengelab.stats import AnalysisConfig, ConfigError
@@ -40,18 +53,35 @@ def analyze(
         errors.print("[red]error:[/red] give the output folder with --out DIR")
         raise typer.Exit(2)
 
-    survey = load_or_exit(data, codebook)
+    input_limits = limits_or_exit(limits)
+    check_destination_or_exit(out, force=force, inputs=[data])
+    survey = load_or_exit(data, codebook, limits=input_limits)
     if survey.is_synthetic:
         console.print("[bold yellow]SYNTHETIC DATA[/bold yellow] — simulated from published aggregates; "
                       "not real teams.")
     result = _run(survey, settings)
+    from challengelab.outputs import OutputError
+
     try:
-        written = result.write(out)
-    except OSError as exc:
-        errors.print(f"[red]error:[/red] cannot write {out}: {exc.strerror or exc}")
-        raise typer.Exit(1) from None
+        replaced = write_analysis(result, out, force=force, inputs=[data])
+    except (OutputError, OSError) as exc:  # read-only or full disk, --out taken meanwhile: a message, exit 1
+        output_error_exit(out, exc)
     _print_summary(result)
-    console.print(f"[green]wrote[/green] {len(result.tables)} tables, summary.json and analysis.yaml to {written}")
+    print_replaced(out, replaced)
+    console.print(f"[green]wrote[/green] {len(result.tables)} tables, summary.json and analysis.yaml to {out}")
+
+
+def write_analysis(result, out: Path, *, force: bool, inputs) -> list[str]:
+    """Write the analysis into ``out`` with the shared output mechanism (staging, manifest, --force); return
+    the files of an earlier output that were replaced."""
+    from challengelab.outputs import staged_folder
+
+    with staged_folder(out, force=force, inputs=inputs, generator="challengelab analyze") as stage:
+        inner = result.write(stage.path / "analysis")  # the result's own writer, then its files moved up
+        for path in inner.iterdir():
+            path.rename(stage.path / path.name)
+        inner.rmdir()
+    return stage.replaced
 
 
 def _run(survey, settings):

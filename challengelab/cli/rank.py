@@ -9,9 +9,11 @@ import typer
 
 from challengelab.cli import app
 from challengelab.cli._common import (
+    FORCE_HELP,
     check_destination_or_exit,
     console,
     errors,
+    output_error_exit,
     print_assessment_issues,
     print_write_result,
 )
@@ -50,12 +52,13 @@ def rank(
     value_column: Annotated[str, typer.Option("--value-column", help="Column holding the metric value.")]
     = "value",
     sheet: Annotated[Optional[str], typer.Option(help="Excel sheet (default: the first).")] = None,
-    force: Annotated[bool, typer.Option(help="Replace --out even if it is not an earlier report.")] = False,
+    force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
 ) -> None:
     """Rank algorithms from per-case results, with bootstrap uncertainty, and write a ranking report."""
     from pydantic import ValidationError
 
     from challengelab.cli.report import progress_steps
+    from challengelab.outputs import OutputError
     from challengelab.ranking import AssessmentValidationError, RankingSpec, load_assessment
     from challengelab.report.output import parse_formats, write_report_files
     from challengelab.report.ranking import CONSENSUS_METHODS, build_ranking_report, run_ranking
@@ -79,7 +82,9 @@ def rank(
         try:
             na = float(na_treat)
         except ValueError:
-            errors.print("[red]error:[/red] --na-treat must be 'drop' or a number")
+            na = float("nan")
+        if not abs(na) < 1e300:  # nan, inf and values whose sums overflow
+            errors.print("[red]error:[/red] --na-treat must be 'drop' or a finite number (|x| < 1e300)")
             raise typer.Exit(2) from None
     try:
         spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, adjust=adjust,
@@ -89,7 +94,7 @@ def rank(
             where = ".".join(str(p) for p in problem["loc"]) or "option"
             errors.print(f"[red]error:[/red] --{where.replace('_', '-')}: {problem['msg']}")
         raise typer.Exit(2) from None
-    check_destination_or_exit(out, force=force)
+    check_destination_or_exit(out, force=force, inputs=[results])
     if not results.exists():
         errors.print(f"[red]error:[/red] {results}: no such file")
         raise typer.Exit(1)
@@ -127,6 +132,7 @@ def rank(
             program_args += [flag, value]
     if sheet:
         program_args += ["--sheet", sheet]
+    program_args += ["--force"]  # re-running it replaces this very output (proven by its manifest), nothing else
     import shlex
 
     command = shlex.join(["challengelab", "rank", *program_args])
@@ -141,6 +147,11 @@ def rank(
         try:
             run = run_ranking(assessment, spec, n_boot=n_boot, seed=seed, consensus_method=consensus_method,
                               step=step)
+        except (OverflowError, FloatingPointError) as exc:  # values near the largest float (1e308)
+            errors.print(f"[red]error:[/red] {results}: the metric values are too large to aggregate ({exc}); "
+                         "rescale them (e.g. divide by 1e6)")
+            errors.print(f"nothing was written to {out}")
+            raise typer.Exit(1) from None
         except ValueError as exc:  # e.g. missing values without --na-treat
             hint = " (use --na-treat drop, or --na-treat with a number)" if "na_treat" in str(exc) else ""
             errors.print(f"[red]error:[/red] {exc}{hint}")
@@ -148,6 +159,10 @@ def rank(
             raise typer.Exit(1) from None
         step("building the report")
         report = build_ranking_report(run, provenance, n_boot=n_boot, spec_yaml=spec_yaml)
-        result = write_report_files(report, out, formats=format_list, provenance=provenance,
-                                    extra_files={"ranking.yaml": spec_yaml}, force=force, progress=step)
+        try:
+            result = write_report_files(report, out, formats=format_list, provenance=provenance,
+                                        extra_files={"ranking.yaml": spec_yaml}, force=force, progress=step,
+                                        inputs=[results])
+        except OutputError as exc:
+            output_error_exit(out, exc)
     print_write_result(result)

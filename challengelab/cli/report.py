@@ -13,11 +13,15 @@ import typer
 from challengelab.cli import app
 from challengelab.cli._common import (
     DATA_HELP,
+    FORCE_HELP,
+    LIMITS_HELP,
     check_destination_or_exit,
     console,
     errors,
+    limits_or_exit,
     load_assessment_or_exit,
     load_or_exit,
+    output_error_exit,
     print_write_result,
 )
 
@@ -59,7 +63,8 @@ def report(
     codebook: Annotated[str, typer.Option(help="Codebook name (bundled) or path of a codebook file.")] = "2021",
     write_config: Annotated[bool, typer.Option("--write-config", help="Print the default analysis configuration "
                                                "(YAML) and exit.")] = False,
-    force: Annotated[bool, typer.Option(help="Replace --out even if it is not an earlier report.")] = False,
+    force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
+    limits: Annotated[Optional[str], typer.Option("--limits", help=LIMITS_HELP)] = None,
     assessment: Annotated[Optional[Path], typer.Option(
         "--assessment", help="Per-case results of the survey's tasks (task = task_id, algorithm = team_id; "
                              ".csv/.xlsx/.parquet): adds the section 'Ranking robustness'.")] = None,
@@ -74,6 +79,7 @@ def report(
     Outputs appear in --out only when every format is complete; bad data gives located messages and exit code 1.
     """
     from challengelab.report import CONFIG_FILE, effective_config, parse_formats, report_steps, write_survey_report
+    from challengelab.outputs import OutputError
     from challengelab.report.reproducibility import regenerate_command
     from challengelab.stats.config import AnalysisConfig, ConfigError
 
@@ -97,13 +103,16 @@ def report(
     except ValueError as exc:  # pydantic validation of --min-cell / --seed
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    check_destination_or_exit(out, force=force)
-    survey = load_or_exit(data, codebook)
+    input_limits = limits_or_exit(limits)
+    # (--config is not protected: it may be the analysis.yaml of this very output, read before writing)
+    check_destination_or_exit(out, force=force, inputs=[data, assessment])
+    survey = load_or_exit(data, codebook, limits=input_limits)
     results = None if assessment is None else load_assessment_or_exit(assessment)
 
     program = "challengelab report" + ("" if codebook == "2021" else f" --codebook {codebook}")
     command = regenerate_command(None if data is None else str(data), str(out), format_list,
                                  str(out / CONFIG_FILE), config.min_cell, config.seed, program=program)
+    command += " --force"  # re-running it replaces this very output (proven by its manifest), nothing else
     if assessment is not None:
         command += (f" --assessment {shlex.quote(str(assessment))} --robustness-boot {robustness_boot}"
                     f" --robustness-replicates {robustness_replicates}")
@@ -115,6 +124,8 @@ def report(
                                          command=command, assessment=results, assessment_path=assessment,
                                          robustness_boot=robustness_boot,
                                          robustness_replicates=robustness_replicates)
+    except OutputError as exc:  # --out became unwritable or taken while the report was made
+        output_error_exit(out, exc)
     except ValueError as exc:  # a configuration that does not fit the data (unknown item, ...)
         errors.print(f"[red]error:[/red] {exc}")
         errors.print(f"nothing was written to {out}")

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import DATA_HELP, console, errors, load_or_exit, warning_lines
+from challengelab.cli._common import (
+    DATA_HELP,
+    LIMITS_HELP,
+    console,
+    errors,
+    limits_or_exit,
+    load_or_exit,
+    warning_lines,
+)
 
 CODEBOOK_HELP = "Codebook name (bundled) or path of a .yaml/.json codebook."
 
@@ -18,9 +26,10 @@ def validate(
     path: Annotated[Path, typer.Argument(help="Survey workbook (.xlsx), .zip of CSVs, or folder of CSV/Parquet.")],
     codebook: Annotated[str, typer.Option(help=CODEBOOK_HELP)] = "2021",
     show_warnings: Annotated[bool, typer.Option("--warnings/--no-warnings", help="List warnings too.")] = True,
+    limits: Annotated[str | None, typer.Option("--limits", help=LIMITS_HELP)] = None,
 ) -> None:
     """Check a survey file; exit 0 with a summary when valid, 1 with every located problem when not."""
-    survey = load_or_exit(path, codebook)
+    survey = load_or_exit(path, codebook, limits=limits_or_exit(limits))
     summary = survey.summary()
     console.print(f"[green]valid[/green]: {path} — {summary['challenges']} challenges, {summary['tasks']} tasks, "
                   f"{summary['responses']} responses, {summary['organizer_responses']} organizer answers "
@@ -110,9 +119,15 @@ def simulate(
         raise typer.Exit(2) from None
     tables = simulate_tables(seed, settings)
     metadata = simulation_metadata(seed, settings)
-    if out.suffix.lower() == ".xlsx":
-        write_survey_workbook(out, tables, metadata=metadata)
-    else:
-        write_survey_folder(out, tables, metadata=metadata)
+    from challengelab.outputs import OutputError
+
+    try:
+        if out.suffix.lower() == ".xlsx":
+            write_survey_workbook(out, tables, metadata=metadata)
+        else:
+            write_survey_folder(out, tables, metadata=metadata)
+    except (OutputError, OSError) as exc:  # a folder challengelab did not write is never replaced
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
     console.print(f"wrote {out}: {len(tables['tasks'])} tasks, {len(tables['responses'])} responses "
                   f"[yellow](synthetic, seed {seed})[/yellow]")

@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from challengelab.dashboard import state
+from challengelab.outputs import markdown_literal
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
@@ -53,10 +54,11 @@ def sidebar() -> None:
     with st.sidebar:
         st.markdown("### Dataset")
         if len(choices) > 1:
-            st.radio("Survey shown", list(choices), format_func=choices.get, key=state.SOURCE_KEY,
+            st.radio("Survey shown", list(choices), format_func=lambda c: markdown_literal(choices[c]),
+                     key=state.SOURCE_KEY,
                      on_change=_on_source_change, label_visibility="collapsed")
         else:
-            st.caption(choices[next(iter(choices))])
+            st.caption(markdown_literal(choices[next(iter(choices))]))
         source = state.current_source()
         options = state.filter_options(source)
         st.markdown("### Filters")
@@ -85,8 +87,8 @@ def main() -> None:
     failed = st.session_state.pop("_load_error", None)
     if failed:
         path, issues = failed
-        st.error(f"**Could not load {path}** ({len(issues)} problem(s)); showing the bundled example instead. "
-                 "Open *Your data* to upload a corrected file.", icon=":material/error:")
+        st.error(f"**Could not load {markdown_literal(Path(path).name)}** ({len(issues)} problem(s)); showing the "
+                 "bundled example instead. Open *Your data* to upload a corrected file.", icon=":material/error:")
         with st.expander("Problems"):
             st.dataframe(state.issues_table(issues), hide_index=True)
     page.run()

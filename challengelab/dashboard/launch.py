@@ -23,9 +23,13 @@ def app_script() -> Path:
 
 
 def streamlit_command(script: Path, *, host: str, port: int, browser: bool) -> list[str]:
-    """The ``python -m streamlit run`` command line (headless-friendly, no usage statistics, no file watcher)."""
+    """The ``python -m streamlit run`` command line (headless-friendly, no usage statistics, no file watcher, the
+    server's upload limit equal to the one the upload page states)."""
+    from challengelab.dashboard import UPLOAD_LIMIT_MB
+
     return [sys.executable, "-m", "streamlit", "run", str(script),
             "--server.headless", "false" if browser else "true",
             "--server.address", host, "--server.port", str(port),
+            "--server.maxUploadSize", str(UPLOAD_LIMIT_MB),
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             "--client.toolbarMode", "minimal", "--theme.base", "light"]

@@ -13,6 +13,12 @@ import streamlit as st
 
 from challengelab.dashboard.state import FILTERS, Context
 from challengelab.figures.survey import figure_caption
+from challengelab.outputs import csv_bytes as safe_csv_bytes
+from challengelab.outputs import markdown_literal
+
+#: Text from the data (names, ids, file names, messages quoting values) goes through this before any
+#: st.markdown / st.caption / st.error / widget label: it is shown as text, never as Markdown or HTML.
+text = markdown_literal
 
 T = TypeVar("T")
 
@@ -27,7 +33,7 @@ def header(ctx: Context, title: str, intro: str) -> None:
     st.markdown(intro)
     active = ctx.active_filters
     if active:
-        shown = "; ".join(f"{FILTERS[c].lower()}: {', '.join(map(str, v))}" for c, v in active.items())
+        shown = "; ".join(f"{FILTERS[c].lower()}: {', '.join(text(x) for x in v)}" for c, v in active.items())
         st.caption(f"Filtered — {shown}. {len(ctx.data.tasks)} of {len(ctx.survey.tasks)} tasks, "
                    f"{len(ctx.data.responses)} responses.")
 
@@ -61,8 +67,9 @@ def table_download(data: pd.DataFrame, *, name: str, label: str = "Download tabl
 
 
 def csv_bytes(data: pd.DataFrame) -> bytes:
-    """The CSV behind a figure; the download buttons call this only when clicked (deferred data)."""
-    return data.to_csv(index=False).encode("utf-8")
+    """The CSV behind a figure, formula-like text neutralised as in the reports; the download buttons call this
+    only when clicked (deferred data)."""
+    return safe_csv_bytes(data)
 
 
 def require_tasks(ctx: Context) -> None:
@@ -101,7 +108,7 @@ def guarded(what: str, call: Callable[[], T]) -> T | None:
         return call()
     except Exception as exc:  # noqa: BLE001 - the page must show a message, never a traceback
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        st.error(f"**Could not compute {what}.** {message}", icon=":material/error:")
+        st.error(f"**Could not compute {what}.** {text(message)}", icon=":material/error:")
         with st.expander("Technical details"):
             st.code("".join(traceback.format_exception_only(type(exc), exc)), language=None)
         return None

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -26,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from challengelab.report.atomic import MARKER, staged_folder
+from challengelab.report.atomic import staged_folder
 from challengelab.report.document import KeyValues, Report, filename
-from challengelab.report.reproducibility import Provenance, sha256_file
+from challengelab.report.reproducibility import Provenance
 
 FORMATS = ("html", "xlsx", "md", "pdf", "csv")
 DEFAULT_FORMATS = ("html", "xlsx", "md", "pdf")
@@ -63,6 +62,8 @@ class WriteResult:
     files: list[Path] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     pdf_pages: int | None = None
+    #: files of an earlier challengelab output at ``out`` that were replaced (``--force``); empty if none
+    replaced: list[str] = field(default_factory=list)
 
 
 def csv_bytes(frame) -> bytes:
@@ -86,11 +87,14 @@ def write_report_files(
     extra_files: Mapping[str, str | bytes] | None = None,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    inputs: Sequence[str | Path | None] = (),
 ) -> WriteResult:
     """Write every requested format into a staging folder, then move it to ``out`` in one step.
 
     Formats that cannot be made on this machine (PDF or PNG figures without Chromium) are skipped and reported
-    in ``WriteResult.skipped``; any other failure raises and leaves ``out`` untouched.
+    in ``WriteResult.skipped``; any other failure raises and leaves ``out`` untouched. ``out`` may hold only an
+    earlier challengelab output, replaced with ``force=True`` (see :mod:`challengelab.outputs`); ``inputs``
+    (the data files read) are never replaced.
     """
     from challengelab.report.excel import render_xlsx, sheet_names
     from challengelab.report.html import render_html
@@ -102,8 +106,11 @@ def write_report_files(
     report.check()
     out = Path(out)
     result = WriteResult(out=out)
-    with staged_folder(out, force=force) as staging, \
+    if provenance is not None:
+        inputs = [*inputs, provenance.data_path]
+    with staged_folder(out, force=force, inputs=inputs, generator="challengelab report") as stage, \
             tempfile.TemporaryDirectory(prefix="challengelab-print-") as scratch:
+        staging = stage.path
         html_text: str | None = None
         printer: threading.Thread | None = None
         outcome: dict[str, object] = {}
@@ -169,16 +176,10 @@ def write_report_files(
             else:
                 target.write_text(content, encoding="utf-8")
         step("writing manifest")
-        files = sorted(p for p in staging.rglob("*") if p.is_file())
-        manifest = {
-            "generator": "challengelab report",
-            "title": report.title,
-            "synthetic_data": report.synthetic,
-            "files": [{"path": p.relative_to(staging).as_posix(), "sha256": sha256_file(p),
-                       "bytes": p.stat().st_size} for p in files],
-            "skipped": result.skipped,
-            "provenance": provenance.to_dict() if provenance else None,
-        }
-        (staging / MARKER).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        result.files = [out / p.relative_to(staging) for p in sorted(staging.rglob("*")) if p.is_file()]
+        stage.manifest.update({"title": report.title, "synthetic_data": report.synthetic,
+                               "skipped": result.skipped,
+                               "provenance": provenance.to_dict() if provenance else None})
+        written = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+    result.files = sorted([out / p for p in written if p.name != ".challengelab-staging"] + [out / "manifest.json"])
+    result.replaced = stage.replaced
     return result

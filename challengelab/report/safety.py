@@ -12,41 +12,15 @@ import json
 import re
 from html.parser import HTMLParser
 
-import pandas as pd
+from challengelab.outputs import FORMULA_PREFIXES, neutralise_formula, neutralise_frame
 
-#: A text cell starting with one of these is read as a formula (or a DDE call) by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FORMULA_PREFIXES", "escape_html", "escape_markdown", "external_references", "neutralise_formula",
+           "neutralise_frame", "script_json"]
 
 
 def escape_html(value: object) -> str:
     """``str(value)`` with ``& < > " '`` escaped for HTML text and attribute values."""
     return html.escape("" if value is None else str(value), quote=True)
-
-
-def neutralise_formula(value: object) -> object:
-    """Prefix a text value that a spreadsheet would run as a formula with a single quote (OWASP advice).
-
-    Numbers, booleans and missing values are returned unchanged (a negative *number* is not a formula);
-    only strings starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return are changed.
-
-    >>> neutralise_formula("=HYPERLINK(\\"x\\")")
-    '\\'=HYPERLINK("x")'
-    >>> neutralise_formula(-1.5), neutralise_formula("team A")
-    (-1.5, 'team A')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with :func:`neutralise_formula` applied to every text cell and column name."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralise_formula)
-    out.columns = [neutralise_formula(str(c)) for c in out.columns]
-    return out
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")

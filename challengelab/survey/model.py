@@ -11,7 +11,7 @@ import pandas as pd
 
 from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
 from challengelab.survey.codebook import Codebook, load_codebook
-from challengelab.survey.read import TABLES, RawSurvey, RawTable, read_survey
+from challengelab.survey.read import TABLES, Limits, RawSurvey, RawTable, SurveyReadError, read_survey
 from challengelab.survey.schema import TableResult, validate_table
 from challengelab.errors import SurveyValidationError, ValidationIssue
 
@@ -171,7 +171,8 @@ class Survey:
                 f"{s['responses']} responses, codebook {s['codebook']}>")
 
 
-def load_survey(path: str | Path, codebook: str | Path | Codebook = "2021") -> Survey:
+def load_survey(path: str | Path, codebook: str | Path | Codebook = "2021", *, limits: Limits | None = None
+                ) -> Survey:
     """Read and validate a survey round.
 
     Parameters
@@ -182,6 +183,9 @@ def load_survey(path: str | Path, codebook: str | Path | Codebook = "2021") -> S
         them as ``.csv`` or ``.parquet``.
     codebook : str, Path or Codebook, default "2021"
         A bundled codebook name or a codebook file.
+    limits : Limits, optional
+        Bounds on file size, unpacked size, compression ratio, rows, columns and cell length (default
+        ``Limits()``); a file beyond one is refused before it is read.
 
     Returns
     -------
@@ -190,7 +194,8 @@ def load_survey(path: str | Path, codebook: str | Path | Codebook = "2021") -> S
     Raises
     ------
     SurveyValidationError
-        With every problem of every table in ``.issues`` (file, sheet, row, column, reason).
+        The only error raised for any input: ``.issues`` lists every problem of every table (file, sheet, row,
+        column, reason), including files that cannot be read at all or exceed a limit.
 
     Examples
     --------
@@ -202,9 +207,13 @@ def load_survey(path: str | Path, codebook: str | Path | Codebook = "2021") -> S
     """
     codebook = load_codebook(codebook)
     try:
-        raw = read_survey(path)
-    except ValueError as exc:
-        raise SurveyValidationError([ValidationIssue(str(exc), file=Path(path).name)], source=str(path)) from exc
+        raw = read_survey(path, limits=limits)
+    except SurveyReadError as exc:
+        raise SurveyValidationError([exc.issue], source=Path(path).name) from None
+    except Exception as exc:  # noqa: BLE001 - untrusted bytes: any failure of a reader is a message, not a crash
+        reason = getattr(exc, "strerror", None) or str(exc) or ""
+        raise SurveyValidationError([ValidationIssue(f"cannot be read ({type(exc).__name__}: {reason})",
+                                                     file=Path(path).name)], source=Path(path).name) from None
     return _build(raw, codebook)
 
 
@@ -232,10 +241,12 @@ def _build(raw: RawSurvey, codebook: Codebook) -> Survey:
         if name in raw.tables:
             results[name] = validate_table(raw.tables[name], codebook)
             issues.extend(results[name].issues)
-    counts = {name: {"rows_in": r.rows_in, "rows_accepted": r.rows_in - r.rows_rejected,
-                     "rows_rejected": r.rows_rejected} for name, r in results.items()}
+    rejected: dict[str, set[int]] = {name: set() for name in results}
     if len(results) == len(TABLES):
-        issues.extend(_cross_table_issues(raw, results))
+        issues.extend(_cross_table_issues(raw, results, rejected))
+        issues.extend(_near_duplicate_warnings(raw, results))
+    counts = {name: {"rows_in": r.rows_in, "rows_accepted": r.rows_in - r.rows_rejected - len(rejected[name]),
+                     "rows_rejected": r.rows_rejected + len(rejected[name])} for name, r in results.items()}
     if any(i.severity == "error" for i in issues):
         raise SurveyValidationError(issues, source=raw.source, row_counts=counts)
     challenges, tasks = results["challenges"].frame, results["tasks"].frame
@@ -245,10 +256,14 @@ def _build(raw: RawSurvey, codebook: Codebook) -> Survey:
                   tuple(i for i in issues if i.severity == "warning"))
 
 
-def _cross_table_issues(raw: RawSurvey, results: dict[str, TableResult]) -> list[ValidationIssue]:
+def _cross_table_issues(raw: RawSurvey, results: dict[str, TableResult], rejected: dict[str, set[int]]
+                        ) -> list[ValidationIssue]:
+    """Checks across tables; the position of every row they reject is added to ``rejected[table]``."""
     issues: list[ValidationIssue] = []
 
-    def where(table: str, position: int, column: str) -> dict:
+    def where(table: str, position: int, column: str, *, reject: bool = True) -> dict:
+        if reject:
+            rejected[table].add(int(position))
         t = raw.tables[table]
         return {"file": t.file, "sheet": t.sheet, "row": results[table].rows[position], "column": column}
 
@@ -268,9 +283,15 @@ def _cross_table_issues(raw: RawSurvey, results: dict[str, TableResult]) -> list
     def unknown_reference(table: str, column: str, known: set, target: str) -> None:
         frame = results[table].frame
         missing = ~frame[column].isin(pd.Index(list(known), dtype="string")).astype(bool)
+        causes = (results[target].rejected_ids or {}).get(column, {})
         for position in missing.to_numpy().nonzero()[0]:
-            issues.append(ValidationIssue(f"{column} {frame[column].iat[position]!r} is not in the {target} table",
-                                          **where(table, position, column)))
+            value = frame[column].iat[position]
+            if value in causes:  # a follow-on problem: name its cause instead of a false "not in the table"
+                reason = (f"refers to {column} {value!r}, whose row was rejected above ({target} row "
+                          f"{causes[value]})")
+            else:
+                reason = f"{column} {value!r} is not in the {target} table"
+            issues.append(ValidationIssue(reason, **where(table, position, column)))
 
     duplicates("challenges", ["challenge_id"], "challenge_id")
     duplicates("tasks", ["task_id"], "task_id")
@@ -297,8 +318,43 @@ def _cross_table_issues(raw: RawSurvey, results: dict[str, TableResult]) -> list
     with_winner = tasks["task_id"].isin(set(responses.loc[responses["rank"] == 1, "task_id"])).to_numpy(bool)
     for position in np.flatnonzero(~with_winner):
         issues.append(ValidationIssue("no rank-1 response for this task (the winner did not answer)",
-                                      **where("tasks", position, "task_id"), severity="warning"))
+                                      **where("tasks", position, "task_id", reject=False), severity="warning"))
     return issues
+
+
+def _near_duplicate_warnings(raw: RawSurvey, results: dict[str, TableResult]) -> list[ValidationIssue]:
+    """Identifiers that differ only in case, spaces, punctuation or compatibility characters: the same team
+    (task, challenge) typed twice, or two different ones? Each is a warning at the later row."""
+    issues: list[ValidationIssue] = []
+    for table, column, within in (("challenges", "challenge_id", None), ("tasks", "task_id", None),
+                                  ("responses", "team_id", "task_id")):
+        frame, rows = results[table].frame, results[table].rows
+        values = frame[column].astype(object)
+        distinct = pd.unique(values.dropna())
+        loose = values.map(dict(zip(distinct, (_loose(str(v)) for v in distinct))))
+        keys = [loose] if within is None else [frame[within].astype(object), loose]
+        spread = values.groupby(keys, dropna=True, sort=False).transform("nunique")
+        suspects = np.flatnonzero(spread.to_numpy(dtype=float, na_value=0) > 1)
+        if not len(suspects):
+            continue
+        seen: dict[tuple, tuple[str, int]] = {}
+        t = raw.tables[table]
+        for position in suspects:
+            value = values.iat[position]
+            key = (None if within is None else frame[within].iat[position], loose.iat[position])
+            first = seen.setdefault(key, (value, rows[position]))
+            if first[0] != value:
+                issues.append(ValidationIssue(
+                    f"{column} {value!r} looks like {first[0]!r} (row {first[1]}): they differ only in case, "
+                    "spaces or punctuation; if they are the same, write them the same way",
+                    file=t.file, sheet=t.sheet, row=rows[position], column=column, severity="warning"))
+    return issues
+
+
+def _loose(identifier: str) -> str:
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKC", identifier).casefold() if ch.isalnum())
 
 
 def _enrich_responses(responses: pd.DataFrame, tasks: pd.DataFrame, challenges: pd.DataFrame,

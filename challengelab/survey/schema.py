@@ -10,6 +10,8 @@ header the user sees. Rows with any error are rejected; the counts satisfy
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional
 
@@ -18,13 +20,16 @@ import pandas as pd
 from pydantic import Field, StrictBool, TypeAdapter, ValidationError
 
 from challengelab.survey.codebook import Codebook, Item
-from challengelab.survey.read import RawTable
+from challengelab.survey.read import EXCEL_ERRORS, CellProblem, RawTable
 from challengelab.errors import ValidationIssue
 
 TASK_CATEGORIES = ("segmentation", "classification", "detection", "tracking", "registration", "regression",
                    "reconstruction", "other")
 
 Kind = Literal["id", "text", "int", "float", "binary", "categorical", "ordinal", "multi_select"]
+
+#: Whole numbers beyond this are refused: they cannot be stored exactly (and nothing in a survey is that large).
+MAX_WHOLE = 2**53
 
 _TRUE = {"yes", "y", "true", "t", "1", "1.0"}
 _FALSE = {"no", "n", "false", "f", "0", "0.0"}
@@ -53,7 +58,9 @@ class Column:
         if self.kind in ("id", "text"):
             base: Any = Annotated[str, Field(min_length=1)]
         elif self.kind == "int":
-            base = Annotated[int, Field(ge=self.minimum, le=self.maximum)]
+            low = -MAX_WHOLE if self.minimum is None else self.minimum
+            high = MAX_WHOLE if self.maximum is None else self.maximum
+            base = Annotated[int, Field(ge=low, le=high)]
         elif self.kind == "float":
             base = Annotated[float, Field(ge=self.minimum, le=self.maximum, allow_inf_nan=False)]
         elif self.kind == "binary":
@@ -121,6 +128,9 @@ class TableResult:
     issues: list[ValidationIssue]
     rows_in: int
     rows_rejected: int
+    #: identifier column -> {identifier of a rejected row: its row number}, so that references to it can name
+    #: the cause ("refers to task_id 'T1', whose row was rejected above") instead of "not in the table".
+    rejected_ids: dict[str, dict[str, int]] | None = None
 
 
 def validate_table(raw: RawTable, codebook: Codebook) -> TableResult:
@@ -168,7 +178,15 @@ def validate_table(raw: RawTable, codebook: Codebook) -> TableResult:
     table = pd.DataFrame({name: _typed(values, column).take(codes[keep], allow_fill=False)
                           for column, (name, (codes, values)) in zip(columns, typed.items())})
     rows = [r for r, k in zip(raw.rows, keep) if k]
-    return TableResult(table, rows, issues, n_rows, int(bad.sum()))
+    rejected_ids: dict[str, dict[str, int]] = {}
+    for column, (codes, values) in zip(columns, typed.values()):
+        if column.kind == "id":
+            found_ids = rejected_ids.setdefault(column.name, {})
+            for position in np.flatnonzero(bad):
+                value = values[codes[position]]
+                if isinstance(value, str):
+                    found_ids.setdefault(value, raw.rows[position])
+    return TableResult(table, rows, issues, n_rows, int(bad.sum()), rejected_ids)
 
 
 def _factorized(values: pd.Series | None, column: Column, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +197,13 @@ def _factorized(values: pd.Series | None, column: Column, n: int) -> tuple[np.nd
     """
     if values is None:
         return np.full(n, 0, dtype=np.intp), np.array([None], dtype=object)
-    codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object), use_na_sentinel=True)
+    raw = pd.Series(values.to_numpy(dtype=object), dtype=object)
+    try:
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists from a DataFrame or Parquet): named, not a crash
+        raw = pd.Series([v if _hashable(v) else CellProblem("a list or structure where a single value is expected",
+                                                            str(v)[:80]) for v in raw.tolist()], dtype=object)
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     normalised = _normalise(pd.Series(uniques, dtype=object), column, len(uniques))
     missing = len(normalised)
     values = np.append(normalised, None)
@@ -193,19 +217,22 @@ def _factorized(values: pd.Series | None, column: Column, n: int) -> tuple[np.nd
 
 def _invalid_values(values: np.ndarray, column: Column) -> dict[int, str]:
     """Validate each distinct value with the column's pydantic schema; return ``{position: reason}``."""
-    adapter = _adapter(column)
+    listed = values.tolist()
+    reasons: dict[int, str] = {}
+    for position, value in enumerate(listed):
+        if isinstance(value, CellProblem):  # named for what it is, never "required but empty"
+            reasons[position] = value.reason
+            listed[position] = None
     try:
-        adapter.validate_python(values.tolist())
+        _adapter(column).validate_python(listed)
     except ValidationError as exc:
-        reasons: dict[int, str] = {}
         for error in exc.errors(include_url=False):
             position = error["loc"][0]
             if error["input"] is None or error["type"] in ("missing", "string_too_short"):
-                reasons[position] = f"{column.name} is required but empty"
+                reasons.setdefault(position, f"{column.name} is required but empty")
             else:
                 reasons.setdefault(position, column.explain(error["msg"]))
-        return reasons
-    return {}
+    return reasons
 
 
 _ADAPTERS: dict[Column, TypeAdapter] = {}
@@ -250,10 +277,55 @@ def _normalise(values: pd.Series | None, column: Column, n: int) -> np.ndarray:
             value = value.strip()
             if not value:
                 continue
+            out[position] = _text_problem(value, column) or convert(value)
         elif value is None or value is pd.NA or (isinstance(value, float) and value != value):
             continue
-        out[position] = convert(value)
+        elif isinstance(value, CellProblem):
+            out[position] = value
+        elif isinstance(value, (bool, np.bool_)) and column.kind != "binary":
+            out[position] = CellProblem(f"a TRUE/FALSE (yes/no) value where {_KIND_WORDS[column.kind]} is "
+                                        "expected", bool(value))
+        else:
+            out[position] = convert(value)
     return out
+
+
+_KIND_WORDS = {"id": "an identifier", "text": "text", "int": "a whole number", "float": "a number",
+               "categorical": "one of the allowed answers", "ordinal": "one of the allowed answers",
+               "multi_select": "allowed answers", "binary": "yes/no"}
+#: Control characters: no spreadsheet can store them, no reader expects them (tab and line breaks are allowed
+#: in free text).
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_ID = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Invisible characters removed from identifiers (zero-width space, joiners, word joiner, byte-order mark).
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def _text_problem(value: str, column: Column) -> CellProblem | None:
+    if value in EXCEL_ERRORS:
+        return CellProblem(f"Excel error value {value} (a formula failed); enter the value itself", value)
+    found = (_CONTROL_ID if column.kind == "id" else _CONTROL_TEXT).search(value)
+    if found:
+        return CellProblem(f"contains the control character U+{ord(found.group()):04X}, which spreadsheets and "
+                           "reports cannot hold; remove it", value.encode("unicode_escape").decode("ascii"))
+    return None
+
+
+def normalise_identifier(value: str) -> str:
+    """An identifier in one canonical form: Unicode NFC, invisible characters removed, outer spaces stripped.
+
+    >>> normalise_identifier("team\u200bA") == normalise_identifier("teamA")
+    True
+    """
+    return unicodedata.normalize("NFC", _INVISIBLE.sub("", value)).strip()
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 _BINARY_TOKENS = {**{t: True for t in _TRUE}, **{t: False for t in _FALSE}}
@@ -261,8 +333,10 @@ _BINARY_TOKENS = {**{t: True for t in _TRUE}, **{t: False for t in _FALSE}}
 
 def _converter(column: Column):
     kind = column.kind
-    if kind in ("id", "text"):
-        return lambda v: v if type(v) is str else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+    if kind == "id":
+        return lambda v: normalise_identifier(_as_text(v)) or None
+    if kind == "text":
+        return _as_text
     if kind == "binary":
         return lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else _BINARY_TOKENS.get(str(v).lower(), v)
     lookup = {level.lower(): level for level in column.levels or ()}
@@ -271,6 +345,11 @@ def _converter(column: Column):
     if kind == "multi_select":
         return lambda v: [lookup.get(p.strip().lower(), p.strip()) for p in str(v).split(";") if p.strip()]
     return _as_number
+
+
+def _as_text(value) -> str:
+    return value if type(value) is str else str(int(value)) if isinstance(value, float) and value.is_integer() \
+        and abs(value) < MAX_WHOLE else str(value)
 
 
 def _as_number(value):
@@ -303,6 +382,8 @@ def _typed(values: np.ndarray, column: Column):
 
 
 def _shown(value):
+    if isinstance(value, CellProblem):
+        return value.shown
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from challengelab.outputs import SPREADSHEET_ILLEGAL
 from challengelab.survey.codebook import Codebook, load_codebook
 from challengelab.survey.read import METADATA_TABLE, TABLES
 from challengelab.survey.schema import Column, table_columns
@@ -62,8 +62,9 @@ def write_survey_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] |
         sheet = workbook.create_sheet(table)
         sheet.append(names + extra)
         if frame is not None:
-            for row in frame[[n for n in names if n in frame.columns] + extra].reindex(
-                    columns=names + extra).itertuples(index=False):
+            for number, row in enumerate(frame[[n for n in names if n in frame.columns] + extra].reindex(
+                    columns=names + extra).itertuples(index=False), start=2):
+                _check_storable(row, names + extra, table, number)
                 sheet.append([_cell(v) for v in row])
                 for cell in sheet[sheet.max_row]:  # text such as "=HYPERLINK(...)" stays text, never a formula
                     if isinstance(cell.value, str) and cell.value.startswith("="):
@@ -117,23 +118,20 @@ def write_survey_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] |
 
 def write_survey_folder(path: str | Path, tables: Mapping[str, pd.DataFrame], *,
                         metadata: Mapping[str, str] | None = None) -> Path:
-    """Write the four tables (and ``about.csv``) as CSV files into a new folder, all or nothing."""
+    """Write the four tables (and ``about.csv``) as CSV files into a folder, all or nothing.
+
+    The folder gets a ``manifest.json`` (see :mod:`challengelab.outputs`): an existing folder is replaced only
+    if it is an earlier output of challengelab, unchanged; anything else raises ``OutputExistsError``.
+    """
+    from challengelab.outputs import staged_folder
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with staged_folder(path, force=True, generator="challengelab survey folder") as stage:
         for table in TABLES:
-            tables[table].to_csv(staging / f"{table}.csv", index=False)
+            tables[table].to_csv(stage.path / f"{table}.csv", index=False)
         if metadata:
             pd.DataFrame({"key": list(metadata), "value": list(metadata.values())}).to_csv(
-                staging / f"{METADATA_TABLE}.csv", index=False)
-        staging.chmod(0o755)
-        if path.exists():
-            shutil.rmtree(path)
-        staging.rename(path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+                stage.path / f"{METADATA_TABLE}.csv", index=False)
     return path
 
 
@@ -162,6 +160,16 @@ def _allowed_text(column: Column) -> str:
         high = "" if column.maximum is None else f"<= {column.maximum:g}"
         return " and ".join(x for x in (low, high) if x) or "any number"
     return "non-empty text" if column.required else "text"
+
+
+def _check_storable(row, names: list[str], table: str, number: int) -> None:
+    """Refuse (with the cell's location) text Excel cannot store, instead of openpyxl's bare error."""
+    for name, value in zip(names, row):
+        if isinstance(value, str) and SPREADSHEET_ILLEGAL.search(value):
+            found = SPREADSHEET_ILLEGAL.search(value).group()
+            raise ValueError(f"{table} row {number}, column {name}: the text holds the control character "
+                             f"U+{ord(found):04X}, which an Excel workbook cannot store; remove it (or write a CSV "
+                             "folder)")
 
 
 def _cell(value):

@@ -28,8 +28,8 @@ def render() -> None:
     columns[0].metric("Teams on the leaderboard", int(task["n_teams"]))
     columns[1].metric("Responses", int(coverage.at[task_id, "responses"]))
     columns[2].metric("Winner answered", "yes" if coverage.at[task_id, "winner_responded"] else "no")
-    st.markdown(f"**{task['name_challenge']}** · {task['conference']} {task['year']} · task category "
-                f"*{task['task_category']}* · modality *{task['modality']}*")
+    st.markdown(f"**{ui.text(task['name_challenge'])}** · {ui.text(task['conference'])} {task['year']} · task "
+                f"category *{ui.text(task['task_category'])}* · modality *{ui.text(task['modality'])}*")
     table = state.leaderboard(ctx.key, task_id, ctx.data)
     if table.empty:
         st.info("No team of this task answered the survey.", icon=":material/info:")

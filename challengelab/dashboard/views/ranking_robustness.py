@@ -45,9 +45,9 @@ def _assessment_panel(ctx: state.Context) -> rstate.AssessmentSource | None:
     failed = st.session_state.get("rr_assessment_error")
     if failed:
         name, problems = failed
-        st.error(f"**Could not read {name}** ({len(problems)} problem(s)).", icon=":material/error:")
+        st.error(f"**Could not read {ui.text(name)}** ({len(problems)} problem(s)).", icon=":material/error:")
         with st.expander("Problems"):
-            st.markdown("\n".join(f"- {p}" for p in problems[:50]))
+            st.markdown("\n".join(f"- {ui.text(p)}" for p in problems[:50]))
     return source
 
 
@@ -178,7 +178,7 @@ def render() -> None:
         st.info("No task has more than one case, so the ranking cannot be bootstrapped.", icon=":material/info:")
     else:
         if boot.excluded_tasks:
-            st.caption(f"Left out of the bootstrap (a single case): {', '.join(map(str, boot.excluded_tasks))}.")
+            st.caption(f"Left out of the bootstrap (a single case): {', '.join(map(ui.text, boot.excluded_tasks))}.")
         tau = ui.guarded("Kendall's tau", lambda: rstate.kendall_table(lkey, linked))
         if tau is not None:
             ui.figure(rfig.kendall_tau_violin(table=tau), tau, name="kendall_tau", key="rr_kendall")

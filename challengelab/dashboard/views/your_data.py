@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import challengelab
-from challengelab.dashboard import state, ui
+from challengelab.dashboard import UPLOAD_LIMIT_MB, state, ui
 
 RESULT_KEY = "_upload_result"
 
@@ -30,7 +30,7 @@ def _validate(uploaded) -> dict:
         return previous
     result = {"file_id": uploaded.file_id, "name": uploaded.name, "survey": None, "issues": [], "counts": {},
               "id": None}
-    with st.spinner(f"Validating {uploaded.name} ..."):
+    with st.spinner(f"Validating {ui.text(uploaded.name)} ..."):
         try:
             result["survey"], result["id"] = state.load_upload(uploaded.name, uploaded.getvalue())
         except challengelab.SurveyValidationError as exc:
@@ -38,8 +38,8 @@ def _validate(uploaded) -> dict:
         except challengelab.CodebookError as exc:
             result["issues"] = [challengelab.ValidationIssue(str(exc), file=uploaded.name)]
         except Exception as exc:  # noqa: BLE001 - a broken file must give a message, not a traceback
-            result["issues"] = [challengelab.ValidationIssue(
-                f"the file could not be read ({type(exc).__name__}: {exc})", file=uploaded.name)]
+            result["issues"] = [challengelab.ValidationIssue(  # (no exception text: it may hold server paths)
+                f"the file could not be read ({type(exc).__name__})", file=uploaded.name)]
     st.session_state[RESULT_KEY] = result
     return result
 
@@ -61,11 +61,13 @@ def render() -> None:
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", key="template_download")
         st.markdown("**Currently shown**")
-        st.caption(f"{ctx.source.label} — {len(ctx.survey.tasks)} tasks, {len(ctx.survey.responses)} responses.")
+        st.caption(f"{ui.text(ctx.source.label)} — {len(ctx.survey.tasks)} tasks, "
+                   f"{len(ctx.survey.responses)} responses.")
         if ctx.source.id.startswith("upload:"):
             st.button("Back to the bundled example", on_click=_use_bundled, icon=":material/undo:")
     with left:
-        uploaded = st.file_uploader("Survey file", type=["xlsx", "zip"], key="uploader", max_upload_size=50,
+        uploaded = st.file_uploader("Survey file", type=["xlsx", "zip"], key="uploader",
+                                    max_upload_size=UPLOAD_LIMIT_MB,
                                     help="Kept in this browser session only. While it is read it is written to "
                                          "a temporary file, which is removed straight away.")
         st.caption("Privacy: nothing you upload is stored on the server or shared with other sessions.")
@@ -75,7 +77,8 @@ def render() -> None:
     if result["survey"] is None:
         issues = result["issues"]
         errors = [i for i in issues if i.severity == "error"]
-        st.error(f"**{uploaded.name} is not valid: {len(errors)} problem{'s' if len(errors) != 1 else ''}.** "
+        st.error(f"**{ui.text(uploaded.name)} is not valid: {len(errors)} "
+                 f"problem{'s' if len(errors) != 1 else ''}.** "
                  "Fix them in the file and upload it again; nothing else changed.", icon=":material/error:")
         if result["counts"]:
             st.caption("Rows: " + "; ".join(
@@ -88,7 +91,8 @@ def render() -> None:
         return
     survey: challengelab.Survey = result["survey"]
     summary = survey.summary()
-    st.success(f"**{uploaded.name} is valid**: {summary['challenges']} challenges, {summary['tasks']} tasks, "
+    st.success(f"**{ui.text(uploaded.name)} is valid**: {summary['challenges']} challenges, "
+               f"{summary['tasks']} tasks, "
                f"{summary['responses']} responses, {summary['organizer_responses']} organizer answers.",
                icon=":material/check_circle:")
     if survey.is_synthetic:
@@ -100,7 +104,7 @@ def render() -> None:
         st.info("The whole dashboard shows this file now. Switch back in the sidebar at any time.",
                 icon=":material/check:")
     else:
-        st.button(f"Show {uploaded.name} on every page", type="primary", on_click=_use_upload,
+        st.button(f"Show {ui.text(uploaded.name)} on every page", type="primary", on_click=_use_upload,
                   icon=":material/swap_horiz:", key="use_upload")
 
 
