@@ -62,6 +62,7 @@ nav.toc a { color: var(--accent); text-decoration: none; }
 .notice.synthetic { border-color: var(--syn); background: var(--synbg); color: var(--syn); font-weight: 600; }
 .notice strong { display: block; }
 figure { margin: 18px 0 26px; }
+figure.off-page figcaption { font-size: 0.9rem; }
 figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 4px; }
 figcaption b { color: var(--ink); }
 .table-wrap { overflow-x: auto; }
@@ -70,7 +71,8 @@ table.data caption { caption-side: top; text-align: left; font-size: 0.9rem; col
                      padding-bottom: 4px; }
 table.data caption b { color: var(--ink); }
 table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 3px 8px; vertical-align: top; }
-table.data th { background: #eef1f5; text-align: left; border-bottom: 2px solid #b8c0cc; white-space: nowrap; }
+table.data th { background: #eef1f5; text-align: left; border-bottom: 2px solid #b8c0cc; vertical-align: bottom;
+                 font-weight: 600; }
 table.data td.num { text-align: right; white-space: nowrap; }
 table.data td.long { min-width: 16em; }
 table.data.wide { font-size: 0.76rem; }
@@ -222,13 +224,23 @@ def _block(block, numbers: dict[int, str]) -> str:
     raise TypeError(f"cannot render {type(block).__name__}")
 
 
+def off_page_text(table: Table) -> str:
+    """What a page says instead of a long listing kept for the workbook and CSV only."""
+    rows, columns = table.frame.shape
+    return (f"{rows:,} rows of {columns} columns: in the Excel workbook (sheet '{table.name}') and the CSV tables "
+            "only, where they can be sorted and filtered.")
+
+
 def _table(table: Table, number: str) -> str:
+    if not table.on_page:
+        caption = f"<b>{esc(number)}. {esc(table.title)}</b>" + (f" {esc(table.caption)}" if table.caption else "")
+        return (f'<figure class="table off-page" id="{esc(table_anchor(table))}"><figcaption>{caption} '
+                f"<i>{esc(off_page_text(table))}</i></figcaption></figure>")
     frame, cut = table.shown()
     columns = list(frame.columns)
     kinds = {c: table.kind(c) for c in columns}
     suppressed = table.suppressed_rows()
-    # headers may break after an underscore (n_<wbr>strata) rather than inside a word
-    head = "".join(f'<th scope="col">{esc(c).replace("_", "_<wbr>")}</th>' for c in columns)
+    head = "".join(f'<th scope="col">{esc(table.header(c))}</th>' for c in columns)
     long = {c for c in columns if kinds[c] == "text" and len(frame) and
             frame[c].astype(str).str.len().max() > 40}
     body = []

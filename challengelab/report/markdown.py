@@ -94,13 +94,17 @@ def render_markdown(report: Report, *, figure_dir: str = "figures", with_figures
 
 
 def markdown_table(table: Table) -> list[str]:
+    if not table.on_page:
+        from challengelab.report.html import off_page_text
+
+        return [f"*{md(off_page_text(table))}*"]
     frame, cut = table.shown()
     columns = list(frame.columns)
     if not columns:
         return ["(empty table)"]
     kinds = {c: table.kind(c) for c in columns}
     align = ["---:" if kinds[c] != "text" else "---" for c in columns]
-    out = ["| " + " | ".join(md(c) for c in columns) + " |", "|" + "|".join(align) + "|"]
+    out = ["| " + " | ".join(md(table.header(c)) for c in columns) + " |", "|" + "|".join(align) + "|"]
     for row in frame.itertuples(index=False, name=None):
         out.append("| " + " | ".join(_cell(v, kinds[c]) for c, v in zip(columns, row)) + " |")
     if len(frame) == 0:
