@@ -21,7 +21,9 @@ def rank(
     aggregate: Annotated[str, typer.Option(help="mean, median, or a quantile in (0, 1) such as 0.25.")] = "mean",
     ties: Annotated[str, typer.Option(help="min, max, average, first or random.")] = "min",
     na_treat: Annotated[Optional[str], typer.Option(
-        "--na-treat", help="Missing results: 'drop', or a number to put in their place (default: refuse).")] = None,
+        "--na-treat", help="Missing results: 'drop', 'worst' (the worst value observed for the metric, so a missing "
+                          "result counts as the worst result, as challengeR's na.treat = 0 for a Dice score), or a "
+                          "number to put in their place (default: refuse).")] = None,
     alpha: Annotated[float, typer.Option(help="Significance level of test_then_rank and the pairwise tests.")]
     = 0.05,
     p_adjust: Annotated[str, typer.Option(help="none, holm, hochberg, hommel, bonferroni, fdr_bh or fdr_by.")]
@@ -67,14 +69,15 @@ def rank(
     except ValueError:
         pass
     na: object = na_treat
-    if na_treat is not None and na_treat != "drop":
+    if na_treat is not None and na_treat not in ("drop", "worst"):
         try:
             na = float(na_treat)
         except ValueError:
-            errors.print("[red]error:[/red] --na-treat must be 'drop' or a number")
+            errors.print("[red]error:[/red] --na-treat must be 'drop', 'worst' or a number")
             raise typer.Exit(2) from None
     try:
-        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, p_adjust=p_adjust,
+        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=None if na == "worst" else na,
+                           alpha=alpha, p_adjust=p_adjust,
                            smaller_is_better=smaller_is_better, seed=seed)
     except ValidationError as exc:
         for problem in exc.errors():
@@ -104,6 +107,8 @@ def rank(
         errors.print(f"[red]error:[/red] {results}: {exc}")
         raise typer.Exit(1) from None
 
+    if na == "worst":
+        spec = _with_worst_value(spec, assessment, smaller_is_better)
     program_args = [str(results), "--out", str(out), "--method", method, "--aggregate", aggregate,
                     "--ties", ties, "--alpha", f"{alpha:g}", "--p-adjust", p_adjust,
                     "--smaller-is-better" if smaller_is_better else "--larger-is-better",
@@ -143,6 +148,16 @@ def rank(
         result = write_report_files(report, out, formats=format_list, provenance=provenance,
                                     extra_files={"ranking.yaml": spec_yaml}, force=force, progress=step)
     _print_result(result)
+
+
+def _with_worst_value(spec, assessment, smaller_is_better: bool):
+    """``--na-treat worst``: the spec with missing results replaced by the worst observed value of the metric."""
+    values = assessment.data["value"].dropna()
+    if values.empty:
+        errors.print("[red]error:[/red] --na-treat worst: the results hold no value at all")
+        raise typer.Exit(1)
+    worst = float(values.max() if smaller_is_better else values.min())
+    return spec.model_copy(update={"na_treat": worst})
 
 
 def _print_result(result) -> None:
