@@ -99,16 +99,17 @@ def task_selector(panels: Mapping[Any, Panel], *, title: str, caption: str, x_ti
     varying = [k for k in keys if any(len(flat[t]) != n_traces or
                                       any(trace.get(k) != base.get(k) for trace, base in zip(flat[t], flat[first]))
                                       for t in tasks)]
-    rows = max((len(panels[t][1].get("yaxis", {}).get("tickvals", [])) for t in tasks), default=0)
-    height = max(360, 150 + ROW_HEIGHT * rows)
+    def height(task) -> int:
+        return max(320, 150 + ROW_HEIGHT * len(panels[task][1].get("yaxis", {}).get("tickvals", [])))
+
     buttons = []
     for task in tasks:
-        update: dict = {}
+        update: dict = {"height": height(task)}
         _flatten("", {**panels[task][1], "title": {"text": f"{title}: {task}"}}, update)
         restyle = {k: [trace.get(k) for trace in flat[task]] for k in varying}
         buttons.append({"label": str(task), "method": "update", "args": [restyle, update]})
     layout = {
-        **STYLE, "height": height, "showlegend": False,
+        **STYLE, "height": height(first), "showlegend": False,
         "title": {"text": f"{title}: {first}", "x": 0.01, "xanchor": "left", "font": {"size": 15}},
         "margin": {"l": 10, "r": 20, "t": 80, "b": 50},
         "xaxis": {**AXIS, "title": {"text": x_title}, "automargin": True},
@@ -160,7 +161,7 @@ def heatmap_by_task(case_ranks: pd.DataFrame, ranking: pd.DataFrame, *, first: A
         order = orders[task]
         counts = part.groupby(["algorithm", "rank"]).size().unstack(fill_value=0).reindex(order, fill_value=0)
         trace = {"type": "heatmap", "z": counts.to_numpy().tolist(), "x": _round(counts.columns),
-                 "y": list(range(1, len(order) + 1)), "colorscale": "Blues", "showscale": False, "xgap": 1,
+                 "y": list(range(1, len(order) + 1)), "colorscale": [[0, "#f7fbff"], [1, "#08306b"]], "showscale": False, "xgap": 1,
                  "ygap": 1, "hovertemplate": "case rank %{x}: %{z} cases<extra></extra>"}
         panels[task] = ([trace], {"yaxis": _rows_axis(order)})
     return task_selector(panels, title="Ranking heat map", x_title="rank within a case", first=first,
@@ -286,7 +287,8 @@ def method_lines_by_task(table: pd.DataFrame, *, first: Any = None) -> dict:
         k = len(wide)
         panels[task] = ([trace], {"xaxis": {"tickmode": "array", "tickvals": positions, "ticktext": methods,
                                             "range": [0.7, len(methods) + 0.3]},
-                                  "yaxis": {"title": {"text": "rank"}, "range": [k + 0.5, 0.5],
+                                  "yaxis": {"title": {"text": "rank", "standoff": 8}, "automargin": True,
+                                            "range": [k + 0.5, 0.5],
                                             "tickvals": list(range(1, k + 1)),
                                             "ticktext": [str(v) for v in range(1, k + 1)]}})
     return task_selector(panels, title="Ranks under different ranking methods", first=first,

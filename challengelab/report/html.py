@@ -172,12 +172,14 @@ function loadPlotly(draw) {
     });
   }
   try {
-    var bytes = Uint8Array.from(atob(packed), function (c) { return c.charCodeAt(0); });
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    new Response(stream).text().then(function (code) {
+    fetch('data:application/octet-stream;base64,' + packed).then(function (r) {
+      return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).text();
+    }).then(function (code) {
+      performance.mark('plotly-unpacked');
       var script = document.createElement('script');
       script.textContent = code;
       document.head.appendChild(script);
+      performance.mark('plotly-ready');
       draw();
     }).catch(function (e) { fail(String(e)); });
   } catch (e) { fail(String(e)); }
@@ -306,7 +308,7 @@ def _figure(figure: Figure, number: str) -> str:
         caption += " " + esc(figure.caption)
     anchor = figure_anchor(figure)
     return (f'<figure class="chart" id="{esc(anchor)}"><div class="plot" id="{esc(anchor)}-plot" '
-            f'style="height:{height}px" role="img" aria-label="{esc(figure.title)}"></div>'
+            f'style="min-height:{height}px" role="img" aria-label="{esc(figure.title)}"></div>'
             f"<figcaption>{caption}</figcaption></figure>")
 
 
@@ -341,7 +343,11 @@ def _figure_script(figures: list[Figure]) -> str:
             "    if (i >= specs.length) { document.body.setAttribute('data-figures-drawn', String(i)); return; }\n"
             "    var s = specs[i++];\n"
             "    var layout = s[1].layout || {}; layout.autosize = true; delete layout.width;\n"
-            "    Plotly.newPlot(s[0], s[1].data || [], layout, config).then(function () { setTimeout(next, 0); });\n"
+            "    Plotly.newPlot(s[0], s[1].data || [], layout, config).then(function () {\n"
+            "      if (i === 1) performance.mark('first-figure');\n"
+            "      if (layout.height) document.getElementById(s[0]).style.minHeight = '';\n"
+            "      setTimeout(next, 0);\n"
+            "    });\n"
             "  }\n"
             "  next();\n"
             "});\n"
