@@ -76,7 +76,7 @@ def test_html_is_self_contained_parses_and_escapes():
         assert anchor in parser.ids, anchor
     assert 'href="#table-teams"' in page and 'href="#figure-more"' in page
     # plotly.js is embedded exactly once, no figure carries its own copy, nothing comes from a CDN
-    assert page.count('<script id="plotlyjs">') == 1
+    assert page.count('<script id="plotlyjs"') == 1
     assert page.count("Plotly.newPlot(") == 1  # one loop draws every figure
     assert not any(tag == "link" for tag in parser.tags)
     assert external_references(page) == []

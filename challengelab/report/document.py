@@ -159,6 +159,9 @@ class Report:
                            "teams. Do not cite its numbers as findings.")
     readme: list[tuple[str, str]] = field(default_factory=list)
     generated: str = ""  # ISO timestamp shown in the header
+    #: How many sections come before the table of contents (1: the key results open the report, on the first
+    #: page of the PDF; 0: the contents come first).
+    contents_after: int = 0
 
     def tables(self) -> list[Table]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]

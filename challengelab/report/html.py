@@ -60,6 +60,8 @@ nav.toc h2 { border: 0; margin: 4px 0; font-size: 1.1rem; }
 nav.toc ol { margin: 4px 0; padding-left: 1.4em; }
 nav.toc ol ol { font-size: 0.9rem; color: var(--muted); list-style: none; padding-left: 1em; }
 nav.toc a { color: var(--accent); text-decoration: none; }
+nav.toc li { position: relative; padding-right: 3em; }
+nav.toc span.page { position: absolute; right: 0; top: 0; color: var(--muted); font-variant-numeric: tabular-nums; }
 .notice { border-left: 5px solid var(--accent); background: #eef4fb; padding: 8px 14px; margin: 12px 0;
           border-radius: 4px; }
 .notice.warning { border-color: #d08a00; background: var(--warnbg); color: #3d2a00; }
@@ -96,7 +98,8 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 
   @page { size: A4; margin: 14mm 12mm 16mm; }
   html { font-size: 10.5pt; }
   body { max-width: none; padding: 0; }
-  nav.toc { break-after: page; }
+  nav.toc { break-before: page; break-after: page; }
+  nav.toc:first-child, header.report-head + nav.toc, .notice.synthetic + nav.toc { break-before: auto; }
   section.report-section { break-before: page; }
   section.report-section:first-of-type { break-before: auto; }
   h2, h3 { break-after: avoid; }
@@ -110,8 +113,9 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 
 """
 
 
-def render_html(report: Report) -> str:
-    """The report as one HTML document (a ``str``)."""
+def render_html(report: Report, *, pages: dict[str, int] | None = None) -> str:
+    """The report as one HTML document (a ``str``); ``pages`` (anchor -> page number of the printed PDF) adds
+    page numbers to the contents."""
     report.check()
     numbers = _numbering(report)
     figures = report.figures()
@@ -141,8 +145,9 @@ def render_html(report: Report) -> str:
     if report.synthetic:
         parts.append(f'<div class="notice synthetic" role="note" id="synthetic-banner">{esc(report.synthetic_text)}'
                      "</div>")
-    parts.append(_toc(report, numbers))
     for number, section in enumerate(report.sections, start=1):
+        if number == report.contents_after + 1:
+            parts.append(_toc(report, numbers, pages))
         parts.append(_section(number, section, numbers))
     parts.append('<footer>Made with challengelab. This file works offline: the plotting library is embedded '
                  "and nothing is loaded from the internet.</footer>")
@@ -214,16 +219,22 @@ def figure_anchor(figure: Figure) -> str:
     return "figure-" + slug(figure.name)
 
 
-def _toc(report: Report, numbers: dict[int, str]) -> str:
+def _toc(report: Report, numbers: dict[int, str], pages: dict[str, int] | None = None) -> str:
+    pages = pages or {}
+
+    def page(anchor: str) -> str:
+        return f'<span class="page">{pages[anchor]}</span>' if anchor in pages else ""
+
     rows = ['<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>']
     for number, section in enumerate(report.sections, start=1):
-        rows.append(f'<li><a href="#{esc(section.anchor)}">{esc(section.title)}</a>')
+        rows.append(f'<li><a href="#{esc(section.anchor)}">{esc(section.title)}</a>{page(section.anchor)}')
         items = [b for b in section.blocks if isinstance(b, (Table, Figure))]
         if items:
             rows.append("<ol>")
             for block in items:
                 anchor = table_anchor(block) if isinstance(block, Table) else figure_anchor(block)
-                rows.append(f'<li><a href="#{esc(anchor)}">{esc(numbers[id(block)])}: {esc(block.title)}</a></li>')
+                rows.append(f'<li><a href="#{esc(anchor)}">{esc(numbers[id(block)])}: {esc(block.title)}</a>'
+                            f"{page(anchor)}</li>")
             rows.append("</ol>")
         rows.append("</li>")
     rows.append("</ol></nav>")

@@ -50,12 +50,14 @@ def render_markdown(report: Report, *, figure_dir: str = "figures", with_figures
         lines += [f"Generated {md(report.generated)}", ""]
     if report.synthetic:
         lines += [f"> **{md(report.synthetic_text)}**", ""]
-    lines += ["## Contents", ""]
+    contents = ["## Contents", ""]
     for number, section in enumerate(report.sections, start=1):
-        lines.append(f"{number}. [{md(section.title)}](#{section.anchor})")
-    lines.append("")
+        contents.append(f"{number}. [{md(section.title)}](#{section.anchor})")
+    contents.append("")
     n_table = n_figure = 0
     for number, section in enumerate(report.sections, start=1):
+        if number == report.contents_after + 1:
+            lines += contents
         lines += [f'<a id="{section.anchor}"></a>', "", f"## {number}. {md(section.title)}", ""]
         for block in section.blocks:
             if isinstance(block, Paragraph):
