@@ -171,6 +171,7 @@ LOADER = """
 function loadPlotly(draw) {
   var packed = document.getElementById('plotlyjs').textContent;
   function fail(message) {
+    document.body.setAttribute('data-figures-failed', message);
     document.querySelectorAll('.plot').forEach(function (el) {
       el.textContent = 'The figures need a browser that can unpack them (Chrome/Edge 80+, Firefox 113+, '
         + 'Safari 16.4+): ' + message;
