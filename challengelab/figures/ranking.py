@@ -491,8 +491,15 @@ def strategy_robustness(robustness: Any = None, *, table: pd.DataFrame | None = 
     fig.add_trace(go.Scatter(x=[cap * 1.6] * len(items), y=items, mode="text", text=labels, showlegend=False,
                              hoverinfo="skip"))
     fig.add_vline(x=1, line={"color": "grey", "dash": "dot"})
+    from challengelab.figures.survey import log_ticks
+
+    values = np.concatenate([clip(table[c]) for c in ("odds_ratio_low", "odds_ratio_high", "median_odds_ratio",
+                                                      "odds_ratio")])
+    values = values[np.isfinite(values)]
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.1, 10.0)
     fig.update_layout(template="plotly_white", height=max(320, 28 * len(items) + 120),
-                      xaxis={"type": "log", "title": "odds ratio (winner vs. other teams, within tasks)"},
+                      xaxis={"type": "log", "title": "odds ratio (winner vs. other teams, within tasks)",
+                             **log_ticks(min(low, 0.5), max(high, 2.0) * 1.7)},
                       legend={"orientation": "h", "y": -0.15})
     return _finish(fig, "Strategy odds ratios with the survey's ranks (diamond) and over bootstrap replicates of "
                         "the ranking (median and 95 % range); the number on the right is the share of replicates "

@@ -335,6 +335,28 @@ def forest_table(result_table: pd.DataFrame, *, labels: dict[str, str] | None = 
     return out
 
 
+def log_ticks(low: float, high: float, *, max_ticks: int = 9) -> dict:
+    """Tick values and labels for a log axis from ``low`` to ``high``: 1-2-5 steps written as full numbers
+    (``0.5``, ``1``, ``2``, ``1,000``), thinned to 1-10 steps or powers of ten when they would crowd.
+
+    >>> log_ticks(0.1, 10)["ticktext"]
+    ['0.1', '0.2', '0.5', '1', '2', '5', '10']
+    >>> log_ticks(0.001, 1000)["ticktext"]
+    ['0.001', '0.01', '0.1', '1', '10', '100', '1,000']
+    """
+    from challengelab.tables.format import format_number
+
+    low, high = max(float(low), 1e-12), max(float(high), float(low) * 10)
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    for steps in ((1, 2, 5), (1, 3), (1,)):
+        values = [m * 10.0 ** d for d in decades for m in steps]
+        values = [v for v in values if low * 0.999 <= v <= high * 1.001]
+        if len(values) <= max_ticks:
+            break
+    text = [f"{v:,.0f}" if v >= 1 else format_number(v).rstrip("0").rstrip(".") for v in values]
+    return {"tickmode": "array", "tickvals": values, "ticktext": text}
+
+
 def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = "odds_ratio",
                   ci_low: str = "ci_low", ci_high: str = "ci_high", p_value: str | None = "p_value",
                   title: str = "Odds ratios", x_title: str = "Odds ratio (log scale)",
@@ -390,12 +412,13 @@ def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = 
     if infinite.any():
         fig.add_trace(go.Scatter(
             x=est_c[infinite], y=np.array(labels, dtype=object)[infinite], mode="markers+text", showlegend=False,
-            marker={"symbol": "diamond-open", "size": 12, "color": WINNER_COLOR, "line": {"width": 2}},
-            text=["∞" if e == np.inf else "0" for e in est[infinite]],
+            marker={"symbol": ["triangle-right" if e == np.inf else "triangle-left" for e in est[infinite]],
+                    "size": 13, "color": WINNER_COLOR},
+            text=["inf, separation " if e == np.inf else " 0, separation" for e in est[infinite]],
             textposition=["middle left" if e == np.inf else "middle right" for e in est[infinite]],
             textfont={"color": WINNER_COLOR},
             customdata=np.column_stack([lo[infinite], hi[infinite], np.array(ptext, dtype=object)[infinite]]),
-            hovertemplate="%{y}<br>estimate %{text} (separation: only one end of the interval is informative)"
+            hovertemplate="%{y}<br>estimate %{text} (only one end of the interval is informative)"
                           "<br>95 % CI %{customdata[0]:.3g} to %{customdata[1]:.3g}<br>%{customdata[2]}"
                           "<extra></extra>"))
     notes = [(labels[i], "suppressed: too few respondents" if hidden[i] else "not estimable")
@@ -404,10 +427,8 @@ def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = 
         fig.add_trace(go.Scatter(x=[low_edge * 1.1] * len(notes), y=[n[0] for n in notes], mode="text",
                                  text=[n[1] for n in notes], textposition="middle right", showlegend=False,
                                  textfont={"color": SUPPRESSED_COLOR}, hoverinfo="skip"))
-    ticks = [v for v in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500,
-                         1000) if low_edge <= v <= high_edge]
     fig.update_xaxes(type="log", title=x_title, range=[math.log10(low_edge) - 0.05, math.log10(high_edge) + 0.05],
-                     tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
+                     **log_ticks(low_edge, high_edge))
     fig.update_yaxes(categoryorder="array", categoryarray=labels, automargin=True, showgrid=False)
     return _style(fig, title=title, caption=caption, height=_row_height(len(labels), per_row=32), legend=False)
 

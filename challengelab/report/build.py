@@ -160,8 +160,9 @@ def key_results_section(ctx: ReportContext) -> Section:
                           f"Share of winners and of other teams using each strategy; odds ratio of "
                           f"{outcome_text(outcome.outcome, outcome.k, outcome.q)} within tasks with its "
                           f"{100 * ctx.config.ci_level:g}% interval and the {ctx.adjust}-adjusted p-value.",
-                          kinds={"winners": "share", "others": "share"}, labels=KEY_HEADERS,
-                          display_columns=[c for c in leading.columns if c != "item"]))
+                          kinds={"winners": "share", "others": "share"},
+                          labels={**KEY_HEADERS, "interval": f"{100 * ctx.config.ci_level:g}% CI"},
+                          display_columns=["label", "winners", "others", "odds_ratio", "interval", "p_adjusted"]))
     for outcome in ctx.config.outcomes:
         section.add(Paragraph(_surviving_tests(ctx, outcome), heading="Tests after correction"
                               if outcome is ctx.config.outcomes[0] else None))
@@ -205,6 +206,8 @@ def key_strategies_table(ctx: ReportContext) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=columns)
     for column in columns[2:]:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    out.insert(out.columns.get_loc("ci_high") + 1, "interval",
+               [format_interval(lo, hi) for lo, hi in zip(out["ci_low"], out["ci_high"])])
     return out
 
 
@@ -243,12 +246,15 @@ def _headline_model(ctx: ReportContext) -> list:
             + (f", in {model.n_groups} tasks" if model.n_groups else "") + "."
             + ("" if model.converged else " The fit did not converge; its estimates are not interpreted."))
     table = figs.forest_table(model.table, labels=ctx.labels)
-    table = table[["label", "odds_ratio", "ci_low", "ci_high", "p_value"]]
+    table = table[["label", "odds_ratio", "ci_low", "ci_high", "p_value"]].reset_index(drop=True)
+    table.insert(4, "interval", [format_interval(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])])
+    level = f"{100 * ctx.config.ci_level:g}%"
     return [Paragraph(text, heading="Headline model"),
             Table("key_model", f"Odds ratios: {_model_title(ctx, name)}", table,
-                  f"Odds ratios with {100 * ctx.config.ci_level:g}% intervals (exp of the log-odds estimates).",
+                  f"Odds ratios with {level} intervals (exp of the log-odds estimates).",
                   kinds={"odds_ratio": "ratio", "ci_low": "ratio", "ci_high": "ratio"},
-                  labels={"label": "Term", "ci_low": "CI from", "ci_high": "CI to"})]
+                  labels={"label": "Term", "ci_low": "CI from", "ci_high": "CI to", "interval": f"{level} CI"},
+                  display_columns=["label", "odds_ratio", "interval", "p_value"])]
 
 
 def _model_title(ctx: ReportContext, name: str) -> str:
