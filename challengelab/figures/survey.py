@@ -171,14 +171,21 @@ def leaderboard_sizes_figure(table: pd.DataFrame) -> go.Figure:
     for i, category in enumerate(order):
         part = table[table["task_category"] == category]
         fig.add_trace(go.Box(
-            y=_num(part["n_teams"]), name=f"{category} ({len(part)})",
+            x=_num(part["n_teams"]), name=f"{category} ({len(part)})", orientation="h",
             boxpoints="all" if len(table) <= 1000 else "outliers", jitter=0.4,
             pointpos=0, marker={"color": SEQUENCE[i % len(SEQUENCE)], "size": 5, "opacity": 0.6},
             line={"width": 1.5}, customdata=part[["task_id"]].to_numpy(),
-            hovertemplate="%{customdata[0]}: %{y} teams<extra></extra>"))
-    fig.update_yaxes(title="Teams on the leaderboard", type="log" if table["n_teams"].max() > 60 else "linear",
-                     rangemode="tozero")
-    return _style(fig, title=title, caption=caption, height=380, legend=False)
+            hovertemplate="%{customdata[0]}: %{x} teams<extra></extra>"))
+    sizes = _num(table["n_teams"])
+    sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
+    if sizes.size and sizes.max() > 60:
+        low, high = float(sizes.min()), float(sizes.max())
+        fig.update_xaxes(type="log", range=[math.log10(low) - 0.1, math.log10(high) + 0.1],
+                         **log_ticks(low / 1.25, high * 1.25))
+    fig.update_xaxes(title="Teams on the leaderboard")
+    fig.update_yaxes(categoryorder="array", categoryarray=[f"{c} ({(table['task_category'] == c).sum()})"
+                                                           for c in order][::-1], automargin=True)
+    return _style(fig, title=title, caption=caption, height=_row_height(len(order), per_row=44), legend=False)
 
 
 def published_table(survey, *, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:

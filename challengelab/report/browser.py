@@ -56,6 +56,9 @@ class ReportInBrowser:
     dom_nodes: int
     synthetic_banner: bool
     overlaps: list[tuple[str, str, str]] = field(default_factory=list)
+    #: The page's own performance marks in seconds after navigation start (``plotly-unpacked``,
+    #: ``plotly-ready``, ``first-figure``).
+    marks: dict[str, float] = field(default_factory=dict)
 
 
 def launch(playwright):
@@ -71,7 +74,7 @@ def inspect_page(browser, path: str | Path, *, timeout: float = 120.0) -> Report
     page = browser.new_page(viewport=VIEWPORT)
     try:
         start = time.perf_counter()
-        page.goto(Path(path).resolve().as_uri(), wait_until="commit")
+        page.goto(Path(path).resolve().as_uri(), wait_until="domcontentloaded")
         figures = page.locator(".plot").count()
         first = all_drawn = float("nan")
         if figures:
@@ -86,6 +89,9 @@ def inspect_page(browser, path: str | Path, *, timeout: float = 120.0) -> Report
             dom_nodes=page.evaluate("document.getElementsByTagName('*').length"),
             synthetic_banner=page.locator("#synthetic-banner").count() == 1,
             overlaps=[tuple(o) for o in page.evaluate(_OVERLAPS_JS)],
+            marks={m["name"]: m["startTime"] / 1000 for m in
+                   page.evaluate("performance.getEntriesByType('mark').map(m => ({name: m.name, "
+                                 "startTime: m.startTime}))")},
         )
     finally:
         page.close()
