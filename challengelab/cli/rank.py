@@ -132,9 +132,7 @@ def rank(
                             config_yaml=spec_yaml, seed=seed, min_cell=0, formats=format_list, out=str(out),
                             command=command)
     n_steps = 5 + len(format_list) + (1 if "md" in format_list else 0)
-    from challengelab.report.markdown import kaleido_session
-
-    with progress_steps(n_steps) as step, kaleido_session("md" in format_list):
+    with progress_steps(n_steps) as step:
         try:
             run = run_ranking(assessment, spec, n_boot=n_boot, seed=seed, consensus_method=consensus_method,
                               step=step)

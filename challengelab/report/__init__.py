@@ -123,7 +123,6 @@ def write_survey_report(
         Called with the name of each step (see :func:`report_steps`).
     """
     from challengelab.report.build import build_survey_report
-    from challengelab.report.markdown import kaleido_session
     from challengelab.stats.analysis import run_analysis
 
     formats = parse_formats(list(formats))
@@ -131,19 +130,18 @@ def write_survey_report(
     step = progress or (lambda _s: None)
     out = Path(out)
     provenance = _provenance(config, formats, out, source or ReportSource(), robustness)
-    with kaleido_session("md" in formats):  # the PNG browser starts while the analysis runs
-        result = run_analysis(survey, config, progress=step)
-        section = None
-        if robustness is not None:
-            from challengelab.report.ranking_robustness import ranking_robustness_section
+    result = run_analysis(survey, config, progress=step)
+    section = None
+    if robustness is not None:
+        from challengelab.report.ranking_robustness import ranking_robustness_section
 
-            section = ranking_robustness_section(
-                survey, robustness.assessment, n_boot=robustness.n_boot, n_replicates=robustness.n_replicates,
-                seed=config.seed, min_cell=config.min_cell, test=config.test, adjust=config.adjust, step=step)
-        report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step,
-                                     robustness=section)
-        return write_report_files(report, out, formats=formats, provenance=provenance,
-                                  extra_files={CONFIG_FILE: provenance.config_yaml}, force=force, progress=step)
+        section = ranking_robustness_section(
+            survey, robustness.assessment, n_boot=robustness.n_boot, n_replicates=robustness.n_replicates,
+            seed=config.seed, min_cell=config.min_cell, test=config.test, adjust=config.adjust, step=step)
+    report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step,
+                                 robustness=section)
+    return write_report_files(report, out, formats=formats, provenance=provenance,
+                              extra_files={CONFIG_FILE: provenance.config_yaml}, force=force, progress=step)
 
 
 def _provenance(config, formats: list[str], out: Path, source: ReportSource, robustness: RobustnessOptions | None):

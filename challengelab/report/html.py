@@ -152,7 +152,7 @@ def render_html(report: Report, *, pages: dict[str, int] | None = None) -> str:
     parts.append('<footer>Made with challengelab. This file works offline: the plotting library is embedded '
                  "and nothing is loaded from the internet.</footer>")
     if figures:
-        parts.append(_figure_script(figures))
+        parts.append(figure_script(figures))
     parts.append("</body>")
     parts.append("</html>")
     return "\n".join(parts) + "\n"
@@ -314,7 +314,7 @@ def _table(table: Table, number: str) -> str:
 
 
 def _figure(figure: Figure, number: str) -> str:
-    height = _height(figure)
+    height = figure_height(figure)
     caption = f"<b>{esc(number)}. {esc(figure.title)}</b>"
     if figure.caption:
         caption += " " + esc(figure.caption)
@@ -324,7 +324,7 @@ def _figure(figure: Figure, number: str) -> str:
             f"<figcaption>{caption}</figcaption></figure>")
 
 
-def _height(figure: Figure) -> int:
+def figure_height(figure: Figure) -> int:
     fig = figure.figure
     try:
         height = (fig.get("layout") or {}).get("height") if isinstance(fig, dict) else fig.layout.height
@@ -342,7 +342,7 @@ def figure_json(fig) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _figure_script(figures: list[Figure]) -> str:
+def figure_script(figures: list[Figure]) -> str:
     import json
 
     specs = ",\n".join(f'["{figure_anchor(f)}-plot",{figure_json(f.figure)}]' for f in figures)
