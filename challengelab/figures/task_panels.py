@@ -35,7 +35,7 @@ import pandas as pd
 
 __all__ = [
     "ROW_HEIGHT", "blob_by_task", "boxplot_by_task", "heatmap_by_task", "method_lines_by_task",
-    "significance_by_task", "stability_overview", "task_selector", "tau_boxes",
+    "podium_by_task", "significance_by_task", "stability_overview", "task_selector", "tau_boxes",
 ]
 
 #: Height of one algorithm row in pixels (a 12 px label plus space).
@@ -330,3 +330,44 @@ def stability_overview(table: pd.DataFrame, *, threshold: float) -> dict:
                             f"ranks first; orange = below {threshold:.0%}, the winner is uncertain (dotted line). "
                             "Right: median Kendall's tau-b between the bootstrap rankings and the full-data ranking "
                             "(1 = identical)."}}}
+
+
+def podium_by_task(case_ranks: pd.DataFrame, ranking: pd.DataFrame, *, first: Any = None) -> dict:
+    """Podium plot, one task at a time: each algorithm's per-case values at its podium place (x = overall rank,
+    names in the hover and on the rank table), dots coloured by the algorithm's rank in that case, grey lines
+    joining the values of one case.
+
+    ``case_ranks`` is :func:`challengelab.ranking.case_ranks` (``task``, ``case``, ``algorithm``, ``value``,
+    ``rank``).
+    """
+    panels: dict[Any, Panel] = {}
+    orders = _orders(ranking)
+    for task, part in case_ranks.groupby("task", sort=False):
+        order = orders[task]
+        k = len(order)
+        place = {a: i + 1 for i, a in enumerate(order)}
+        part = part.dropna(subset=["value"]).assign(place=lambda d: d["algorithm"].map(place))
+        part = part.sort_values(["case", "place"], kind="stable")
+        xs, ys = [], []
+        for _, rows in part.groupby("case", sort=False):
+            xs += rows["place"].tolist() + [None]
+            ys += _round(rows["value"], 3) + [None]
+        offset = (part["rank"].to_numpy(dtype=float) - (k + 1) / 2) * 0.6 / max(k, 1)
+        traces = [
+            {"type": "scatter", "mode": "lines", "x": xs, "y": ys, "hoverinfo": "skip",
+             "line": {"width": 0.5, "color": "rgba(120,120,120,0.35)"}},
+            {"type": "scatter", "mode": "markers", "x": _round(part["place"].to_numpy(float) + offset, 3),
+             "y": _round(part["value"], 3), "text": part["algorithm"].astype(str).tolist(),
+             "marker": {"size": 5, "color": _round(part["rank"], 3), "colorscale": "Viridis", "cmin": 1,
+                        "cmax": max(k, 2), "showscale": True,
+                        "colorbar": {"title": {"text": "rank in case"}, "thickness": 12}},
+             "hovertemplate": "%{text}<br>value %{y}<extra></extra>"},
+        ]
+        step = 1 if k <= 25 else 5
+        ticks = [v for v in range(1, k + 1) if v == 1 or v % step == 0]
+        panels[task] = (traces, {"xaxis": {"tickmode": "array", "tickvals": ticks,
+                                           "ticktext": [str(v) for v in ticks], "range": [0.4, k + 0.6]}})
+    return task_selector(panels, title="Podium", x_title="overall rank (podium place)", first=first,
+                         caption="Per-case values of each algorithm at its podium place (overall rank; names in the "
+                                 "table 'The first three of every task' and on hover), coloured by the algorithm's "
+                                 "rank in that case; grey lines join the values of one case.")

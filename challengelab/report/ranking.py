@@ -240,7 +240,7 @@ def build_ranking_report(run: RankingRun, provenance: Provenance, *, title: str 
     return Report(title=title or f"Ranking report: {Path(str(assessment.source)).name}",
                   subtitle=f"{n_tasks} tasks, {n_algorithms} algorithms; {run.spec.label()}",
                   sections=[s for s in sections if s is not None], generated=provenance.created,
-                  synthetic=synthetic, synthetic_text=SYNTHETIC_TEXT,
+                  synthetic=synthetic, synthetic_text=SYNTHETIC_TEXT, contents_after=1,
                   readme=[("what", "Ranking report made by challengelab rank"), ("data", provenance.data),
                           ("synthetic data", "YES: simulated per-case results, not real challenge data"
                            if synthetic else "no"),
@@ -297,7 +297,6 @@ def _methods_section(run: RankingRun, n_boot: int, provenance: Provenance, spec_
 
 
 def _rankings_section(run: RankingRun) -> Section:
-    from challengelab.figures import ranking as rfig
     from challengelab.figures import task_panels as panels
     from challengelab.ranking import case_ranks
 
@@ -307,11 +306,11 @@ def _rankings_section(run: RankingRun) -> Section:
     section.add(_table("ranking", "Ranking per task", ranking,
                        "Score: the aggregate (aggregate-then-rank), the aggregated case rank (rank-then-aggregate) or "
                        "the share of significant wins (test-then-rank)."))
+    ranks = case_ranks(assessment, ties=run.spec.ties)
     section.add(_fig("values", "Per-case values", panels.boxplot_by_task(assessment, ranking)))
-    section.add(_fig("ranking_heatmap", "Ranking heat map",
-                     panels.heatmap_by_task(case_ranks(assessment, ties=run.spec.ties), ranking)))
+    section.add(_fig("ranking_heatmap", "Ranking heat map", panels.heatmap_by_task(ranks, ranking)))
     if len(assessment.data) <= PODIUM_MAX_VALUES:
-        section.add(_fig("podium_plot", "Podium", rfig.podium(assessment, ranking)))
+        section.add(_fig("podium_plot", "Podium", panels.podium_by_task(ranks, ranking)))
     else:
         section.add(Paragraph(f"The podium plot is left out at this size ({len(assessment.data):,} per-case values); "
                               "the ranking heat map shows the same per-case ranks."))
