@@ -113,7 +113,7 @@ def task_selector(panels: Mapping[Any, Panel], *, title: str, caption: str, x_ti
         "title": {"text": f"{title}: {first}", "x": 0.01, "xanchor": "left", "font": {"size": 15}},
         "margin": {"l": 10, "r": 20, "t": 80, "b": 50},
         "xaxis": {**AXIS, "title": {"text": x_title}, "automargin": True},
-        "yaxis": dict(AXIS),
+        "yaxis": {**AXIS, "automargin": True},
         "updatemenus": [{"type": "dropdown", "buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.0,
                          "yanchor": "bottom", "active": tasks.index(first), "showactive": True,
                          "bgcolor": "#f5f7fa"}] if len(tasks) > 1 else [],

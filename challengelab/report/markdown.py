@@ -141,6 +141,7 @@ def figures_page(figures: list[Figure], width: int) -> str:
     divs = "".join(f'<div class="plot" id="{figure_anchor(f)}-plot" style="width:{width}px;'
                    f'height:{figure_height(f)}px"></div>' for f in figures)
     return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
+            "<style>.modebar-container { display: none !important; }</style>"
             f'<script id="plotlyjs" type="application/gzip;base64">{plotly_js_packed()}</script></head>'
             f'<body style="margin:0;background:#fff">{divs}{figure_script(figures)}</body></html>')
 
