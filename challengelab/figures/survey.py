@@ -422,7 +422,7 @@ def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = 
             marker={"symbol": ["triangle-right" if e == np.inf else "triangle-left" for e in est[infinite]],
                     "size": 13, "color": WINNER_COLOR},
             text=["inf, separation " if e == np.inf else " 0, separation" for e in est[infinite]],
-            textposition=["middle left" if e == np.inf else "middle right" for e in est[infinite]],
+            textposition=["top left" if e == np.inf else "top right" for e in est[infinite]],
             textfont={"color": WINNER_COLOR},
             customdata=np.column_stack([lo[infinite], hi[infinite], np.array(ptext, dtype=object)[infinite]]),
             hovertemplate="%{y}<br>estimate %{text} (only one end of the interval is informative)"
