@@ -484,8 +484,12 @@ def strategy_robustness(robustness: Any = None, *, table: pd.DataFrame | None = 
                              customdata=table[["share_significant", "n_tested"]],
                              hovertemplate="%{y}: median OR %{x:.2f}<br>significant in %{customdata[0]:.0%} of "
                                            "%{customdata[1]} replicates<extra></extra>"))
-    fig.add_trace(go.Scatter(x=clip(table["odds_ratio"]), y=items, mode="markers",
-                             marker={"symbol": "diamond", "color": "#d62728", "size": 9},
+    infinite = np.isposinf(table["odds_ratio"].to_numpy(dtype=float))
+    fig.add_trace(go.Scatter(x=clip(table["odds_ratio"]), y=items, mode="markers+text",
+                             marker={"symbol": ["triangle-right" if i else "diamond" for i in infinite],
+                                     "color": "#d62728", "size": [12 if i else 9 for i in infinite]},
+                             text=["inf, separation " if i else "" for i in infinite], textposition="top left",
+                             textfont={"color": "#d62728", "size": 11},
                              name="survey ranks", hovertemplate="%{y}: OR %{x:.2f} (survey ranks)<extra></extra>"))
     labels = [f"{s:.0%}" if pd.notna(s) else "n/a" for s in table["share_significant"]]
     fig.add_trace(go.Scatter(x=[cap * 1.6] * len(items), y=items, mode="text", text=labels, showlegend=False,

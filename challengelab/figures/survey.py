@@ -355,7 +355,7 @@ def forest_table(result_table: pd.DataFrame, *, labels: dict[str, str] | None = 
     return out
 
 
-def log_ticks(low: float, high: float, *, max_ticks: int = 9) -> dict:
+def log_ticks(low: float, high: float, *, max_ticks: int = 12) -> dict:
     """Tick values and labels for a log axis from ``low`` to ``high``: 1-2-5 steps written as full numbers
     (``0.5``, ``1``, ``2``, ``1,000``), thinned to 1-10 steps or powers of ten when they would crowd.
 
