@@ -403,8 +403,13 @@ def models_section(ctx: ReportContext) -> Section:
     if not result.models:
         return section.add(Paragraph("No models were requested in the configuration."))
     models = result["models"].drop(columns=[c for c in ("method",) if c in result["models"].columns])
-    section.add(Table("models", "Models fitted", models, "One row per model; the methods section describes each.",
-                      kinds={"n_groups": "int"}))
+    if "model" in models.columns:
+        models.insert(list(models.columns).index("model") + 1, "model_label",
+                      [MODELS[m].label if m in MODELS else m for m in models["model"]])
+    shown = [c for c in models.columns if c not in ("model", "warnings")]
+    section.add(Table("models", "Models fitted", models, "One row per model; the methods section describes each "
+                      "and the notes below give each model's warnings.", kinds={"n_groups": "int"},
+                      labels={"name": "Configuration name", "model_label": "Model"}, display_columns=shown))
     for name, model in result.models.items():
         title = _model_title(ctx, name)
         section.add(Paragraph(f"{title} (configuration name '{name}'): {model.n_obs} rows"
@@ -418,7 +423,8 @@ def models_section(ctx: ReportContext) -> Section:
         coefficients.insert(1, "label", coefficients["term"].map(lambda t: ctx.labels.get(t, t)))
         section.add(Table(f"model_{name}", f"Coefficients: {title}", coefficients,
                           "Estimates and intervals on the log-odds scale; odds ratio = exp(estimate).",
-                          kinds={"odds_ratio": "ratio"}))
+                          kinds={"odds_ratio": "ratio"}, labels={"label": "Term"},
+                          display_columns=[c for c in coefficients.columns if c != "term"]))
         forest = figs.forest_table(model.table, labels=ctx.labels)
         x_title = "Odds ratio of a better rank (log scale)" if model.model == "rank_ordered_logit" else \
             "Odds ratio (log scale)"

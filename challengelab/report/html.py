@@ -81,6 +81,7 @@ table.data th { background: #eef1f5; text-align: left; border-bottom: 2px solid 
                  font-weight: 600; }
 table.data td.num { text-align: right; white-space: nowrap; }
 table.data td.long { min-width: 16em; }
+table.data td.id { white-space: nowrap; }
 table.data.wide { font-size: 0.76rem; }
 table.data.wide th, table.data.wide td { padding: 2px 5px; }
 table.data.wide th { white-space: normal; }
@@ -290,13 +291,15 @@ def _table(table: Table, number: str) -> str:
     kinds = {c: table.kind(c) for c in columns}
     suppressed = table.suppressed_rows()
     head = "".join(f'<th scope="col">{esc(table.header(c))}</th>' for c in columns)
-    long = {c for c in columns if kinds[c] == "text" and len(frame) and
-            frame[c].astype(str).str.len().max() > 40}
+    lengths = {c: frame[c].astype(str).str.len().max() if len(frame) else 0 for c in columns}
+    long = {c for c in columns if kinds[c] == "text" and lengths[c] > 40}
+    short = {c for c in columns if kinds[c] == "text" and lengths[c] <= 16}  # ids: never broken at a hyphen
     body = []
     for position, row in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
         for column, value in zip(columns, row):
-            cls = ' class="num"' if kinds[column] != "text" else (' class="long"' if column in long else "")
+            cls = ' class="num"' if kinds[column] != "text" else (' class="long"' if column in long else
+                                                                   ' class="id"' if column in short else "")
             cells.append(f"<td{cls}>{esc(format_value(value, kinds[column]))}</td>")
         cls = ' class="suppressed"' if suppressed[position] else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
