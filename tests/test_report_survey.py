@@ -82,7 +82,7 @@ def test_html_has_every_section_and_figure_and_nothing_external(report_dir):
                         "organizers_winner_exceeds_sota", "forest_rank_model", "forest_top3_model", "published"]
     for name in expected_figures:
         assert f"figure-{slug(name)}-plot" in parser.ids, name
-        assert f'["figure-{slug(name)}-plot",' in page  # its spec is drawn by the page script
+        assert f'data-plot="figure-{slug(name)}-plot"' in page  # its spec is drawn by the page script
     assert page.count('<script id="plotlyjs"') == 1
     assert external_references(page) == []
     assert 'id="synthetic-banner"' in page

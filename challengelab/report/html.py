@@ -346,27 +346,33 @@ def figure_json(fig) -> str:
 
 
 def figure_script(figures: list[Figure]) -> str:
+    """Every figure's JSON in its own ``<script type="application/json">`` element (parsed only when the figure
+    is drawn, so the first figure does not wait for the others), and the script that draws them in order."""
     import json
 
-    specs = ",\n".join(f'["{figure_anchor(f)}-plot",{figure_json(f.figure)}]' for f in figures)
+    specs = "\n".join(f'<script type="application/json" class="figure-spec" data-plot="{figure_anchor(f)}-plot">'
+                      f"{figure_json(f.figure)}</script>" for f in figures)
     config = json.dumps(PLOTLY_CONFIG, sort_keys=True)
-    return ("<script>\n" + LOADER + "(function () {\n"
-            f"var config = {config};\nvar specs = [\n{specs}\n];\n"
+    return (specs + "\n<script>\n" + LOADER + "(function () {\n"
+            f"var config = {config};\n"
+            "var specs = Array.prototype.slice.call(document.querySelectorAll('script.figure-spec'));\n"
             "loadPlotly(function () {\n"
             "  var i = 0;\n"
-            "  function next() {\n"  # one figure per task, so the first one appears at once
+            "  function next() {\n"  # one figure at a time, so the first one appears at once
             "    if (i >= specs.length) { document.body.setAttribute('data-figures-drawn', String(i)); return; }\n"
-            "    var s = specs[i++];\n"
-            "    var layout = s[1].layout || {}; layout.autosize = true; delete layout.width;\n"
-            "    Plotly.newPlot(s[0], s[1].data || [], layout, config).then(function () {\n"
+            "    var el = specs[i++], id = el.getAttribute('data-plot'), fig = JSON.parse(el.textContent);\n"
+            "    var layout = fig.layout || {}; layout.autosize = true; delete layout.width;\n"
+            "    Plotly.newPlot(id, fig.data || [], layout, config).then(function () {\n"
             "      if (i === 1) performance.mark('first-figure');\n"
-            "      if (layout.height) document.getElementById(s[0]).style.minHeight = '';\n"
+            "      if (layout.height) document.getElementById(id).style.minHeight = '';\n"
             "      setTimeout(next, 0);\n"
             "    });\n"
             "  }\n"
             "  next();\n"
             "});\n"
             "window.addEventListener('beforeprint', function () {\n"
-            "  if (window.Plotly) specs.forEach(function (s) { Plotly.Plots.resize(document.getElementById(s[0])); });\n"
+            "  if (window.Plotly) specs.forEach(function (el) {\n"
+            "    Plotly.Plots.resize(document.getElementById(el.getAttribute('data-plot')));\n"
+            "  });\n"
             "});\n"
             "})();\n</script>")
