@@ -89,6 +89,9 @@ def main() -> None:
                   "page elements")
             print(f"   first figure drawn (page mark)  {mark:6.2f} s   = {mark / reference:4.1f} x reference")
             print(f"   first figure (Playwright wall)  {wall:6.2f} s;  every figure {every:6.2f} s")
+            ready = [r.marks["plotly-ready"] for r in runs if "plotly-ready" in r.marks]
+            if ready:
+                print(f"   of which plotly.js unpacked and run {statistics.median(ready):6.2f} s after navigation")
             if not name.startswith("reference"):
                 print(f"   overlapping tick labels: {len(last.overlaps)}; synthetic banner: "
                       f"{'yes' if last.synthetic_banner else 'NO'}")
