@@ -216,6 +216,11 @@ def _surviving_tests(ctx: ReportContext, outcome) -> str:
     what = outcome_text(outcome.outcome, outcome.k, outcome.q)
     tested = int(pd.to_numeric(block["p_value"], errors="coerce").notna().sum())
     significant = block[pd.to_numeric(block["p_adjusted"], errors="coerce") < DEFAULT_ALPHA]
+    if tested == 0:
+        hidden = "suppressed" in block.columns and block["suppressed"].fillna(False).astype(bool).any()
+        return (f"For {what}, no strategy test can be shown: " + (
+            f"every comparison rests on fewer than {ctx.min_cell} teams with or without the outcome and is "
+            "suppressed." if hidden else "no strategy was tested."))
     if significant.empty:
         return (f"For {what}, none of the {tested} strategies tested remained significant after {ctx.adjust} "
                 f"adjustment (adjusted p < {DEFAULT_ALPHA:g}).")
