@@ -302,3 +302,25 @@ def test_source_date_epoch_makes_the_html_byte_identical(tmp_path, survey, monke
     # identical apart from the output folder named in the regenerating command
     a, b = (str(tmp_path / n).encode() for n in ("a", "b"))
     assert pages[0].replace(a, b"OUT") == pages[1].replace(b, b"OUT")
+
+
+def test_key_results_open_the_report_and_agree_with_the_detailed_tables(report_dir):
+    out, _ = report_dir
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.index('id="key-results"') < page.index('<nav class="toc"') < page.index('id="methods"')
+    assert page.index('id="appendix-the-data"') > page.index('id="reproducibility"')  # raw listings last
+    key = read_table(out / "report.xlsx", "key_strategies")
+    profile = read_table(out / "report.xlsx", "strategy_profile")
+    tests = read_table(out / "report.xlsx", "tests_winner").set_index("item")
+    yes = profile[profile["level"].astype(str).str.lower().isin(("true", "yes", "1"))]
+    shares = yes.pivot_table(index="item", columns="group", values="share", aggfunc="first")
+    assert len(key) >= 1
+    excess = (key["winners"] - key["others"]).tolist()
+    assert excess == sorted(excess, reverse=True) and min(excess) > 0
+    for row in key.itertuples():
+        assert row.winners == pytest.approx(shares.at[row.item, "winners"])
+        assert row.others == pytest.approx(shares.at[row.item, "others"])
+        assert row.p_adjusted == pytest.approx(tests.at[row.item, "p_adjusted"])
+    significant = tests[tests["p_adjusted"] < 0.05]
+    for label in significant["label"]:
+        assert label in page.split('id="key-results"')[1].split('<nav class="toc"')[0]
