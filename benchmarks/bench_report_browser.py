@@ -63,8 +63,16 @@ def main() -> None:
     parser.add_argument("--boot", type=int, default=1000, help="bootstrap replicates of the ranking report")
     parser.add_argument("--repeat", type=int, default=3, help="page loads per report (median shown)")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
+    from challengelab.report.markdown import find_chromium
 
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("skipped: the playwright package is not installed (pip install -e '.[dev]')")
+        return
+    if find_chromium() is None:
+        print("skipped: no Chromium (apt-get install chromium)")
+        return
     from challengelab.report.browser import inspect_page, launch
 
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as scratch:
