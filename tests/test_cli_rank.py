@@ -63,13 +63,16 @@ def test_rank_writes_html_and_excel_with_every_part(ranked):
     page = (ranked / "report.html").read_text()
     parser = _Ids()
     parser.feed(page)
-    for anchor in ("summary", "methods", "rankings", "ranking-uncertainty-bootstrap", "pairwise-significance",
-                   "across-tasks-and-ranking-methods", "reproducibility"):
+    for anchor in ("summary", "methods", "rankings-per-task", "ranking-uncertainty-bootstrap",
+                   "pairwise-significance", "across-tasks-and-ranking-methods", "appendix-the-data",
+                   "reproducibility"):
         assert anchor in parser.ids, anchor
-    for figure in ("podium", "ranking-heatmap", "dot-and-boxplot", "blob-plot", "rank-frequency", "kendall-tau",
+    for figure in ("stability", "values", "ranking-heatmap", "podium-plot", "blob-plot", "kendall-tau",
                    "significance-map", "task-dendrogram", "method-lines"):
         assert f"figure-{figure}-plot" in parser.ids, figure
-    assert page.count('<script id="plotlyjs">') == 1 and external_references(page) == []
+    assert page.count('<script id="plotlyjs"') == 1 and external_references(page) == []
+    # findings first: the stability table is the first table of the report
+    assert page.index('id="table-stability"') < page.index('id="methods"')
     assert HOSTILE not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Rank-then-aggregate" in page and "resampled with replacement 60 times" in page
 

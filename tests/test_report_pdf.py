@@ -1,4 +1,4 @@
-"""PDF (headless Chromium) and PNG figures (kaleido + Chromium); skipped where Chromium is missing."""
+"""PDF and PNG figures (headless Chromium over the DevTools pipe); skipped where Chromium is missing."""
 
 from __future__ import annotations
 
@@ -62,4 +62,4 @@ def test_png_figures_beside_the_markdown(printed):
         data = png.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
         width = int.from_bytes(data[16:20], "big")
-        assert width == 1800  # 900 px at scale 2
+        assert width == 1800  # 900 px at scale 2 (drawn by Chromium over DevTools)

@@ -76,7 +76,7 @@ def test_html_is_self_contained_parses_and_escapes():
         assert anchor in parser.ids, anchor
     assert 'href="#table-teams"' in page and 'href="#figure-more"' in page
     # plotly.js is embedded exactly once, no figure carries its own copy, nothing comes from a CDN
-    assert page.count('<script id="plotlyjs">') == 1
+    assert page.count('<script id="plotlyjs"') == 1
     assert page.count("Plotly.newPlot(") == 1  # one loop draws every figure
     assert not any(tag == "link" for tag in parser.tags)
     assert external_references(page) == []
@@ -94,7 +94,23 @@ def test_html_is_self_contained_parses_and_escapes():
 
 def test_html_formats_numbers_and_marks_missing():
     page = render_html(_report())
-    assert "50.0%" in page and "&lt;0.001" in page and "–" in page
+    # the shared rules of challengelab.tables.format: whole percentages, "< 0.001", empty cells when missing
+    assert "<td class=\"num\">50%</td>" in page and "&lt; 0.001" in page and "<td class=\"num\"></td>" in page
+    assert "<th scope=\"col\">Share</th>" in page and "p_value" not in page.split("<tbody>")[0][-400:]
+
+
+def test_infinite_values_are_words_on_pages_and_empty_cells_with_a_note_in_excel(tmp_path):
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"item": ["a", "b"], "odds_ratio": [float("inf"), 2.5], "p_value": [3.7e-7, 0.01234]})
+    report = Report(title="t", sections=[Section("S", [Table("or", "Odds ratios", frame)])])
+    page = render_html(report)
+    assert ">infinite<" in page and "∞" not in page and ">0.0123<" in page and "e-07" not in page
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(render_xlsx(report))
+    sheet = load_workbook(path)["or"]
+    assert sheet["B2"].value is None and "Infinite" in sheet["B2"].comment.text
+    assert sheet["B3"].value == 2.5 and sheet["B3"].comment is None
 
 
 def test_excel_has_readme_one_sheet_per_table_and_formatting(tmp_path):
@@ -109,7 +125,7 @@ def test_excel_has_readme_one_sheet_per_table_and_formatting(tmp_path):
     assert sheet.freeze_panes in ("A2", "B2")
     assert sheet.auto_filter.ref == "A1:D5"
     assert sheet["A1"].font.bold and sheet["A1"].fill.fgColor.rgb.endswith("DCE6F1")
-    assert sheet["C2"].number_format == "0.0%" and sheet["D2"].number_format == "0.0000"
+    assert sheet["C2"].number_format == "0%" and sheet["D2"].number_format == '[<0.001]"< 0.001";0.000'
     assert sheet["B2"].number_format == "#,##0"
     # formula-like text is stored as text with a leading quote, never as a formula
     assert sheet["A3"].value == "'" + FORMULA and sheet["A3"].data_type == "s"
@@ -135,7 +151,7 @@ def test_markdown_tables_escape_and_reference_pngs():
     text = render_markdown(_report())
     assert HOSTILE not in text and "&lt;script&gt;" in text
     assert "![Bars](figures/bars.png)" in text and "(figures/more.png)" in text
-    assert "| team | n | share | p\\_value |" in text
+    assert "| Team | Respondents | Share | p |" in text
     assert "> **SYNTHETIC DATA" in text
 
 

@@ -29,7 +29,9 @@ def rank(
     aggregate: Annotated[str, typer.Option(help="mean, median, or a quantile in (0, 1) such as 0.25.")] = "mean",
     ties: Annotated[str, typer.Option(help="min, max, average, first or random.")] = "min",
     na_treat: Annotated[Optional[str], typer.Option(
-        "--na-treat", help="Missing results: 'drop', or a number to put in their place (default: refuse).")] = None,
+        "--na-treat", help="Missing results: 'drop', 'worst' (the worst value observed for the metric, so a missing "
+                          "result counts as the worst result, as challengeR's na.treat = 0 for a Dice score), or a "
+                          "number to put in their place (default: refuse).")] = None,
     alpha: Annotated[float, typer.Option(help="Significance level of test_then_rank and the pairwise tests.")]
     = 0.05,
     adjust: Annotated[str, typer.Option(help="none, holm, hochberg, hommel, bonferroni, fdr_bh or fdr_by.")]
@@ -78,17 +80,18 @@ def rank(
     except ValueError:
         pass
     na: object = na_treat
-    if na_treat is not None and na_treat != "drop":
+    if na_treat is not None and na_treat not in ("drop", "worst"):
         try:
             na = float(na_treat)
         except ValueError:
             na = float("nan")
         if not abs(na) < 1e300:  # nan, inf and values whose sums overflow
-            errors.print("[red]error:[/red] --na-treat must be 'drop' or a finite number (|x| < 1e300)")
+            errors.print("[red]error:[/red] --na-treat must be 'drop', 'worst' or a finite number (|x| < 1e300)")
             raise typer.Exit(2) from None
     try:
-        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, adjust=adjust,
-                           smaller_is_better=smaller_is_better, seed=seed, resampling=resampling)
+        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=None if na == "worst" else na,
+                           alpha=alpha, adjust=adjust, smaller_is_better=smaller_is_better, seed=seed,
+                           resampling=resampling)
     except ValidationError as exc:
         for problem in exc.errors():
             where = ".".join(str(p) for p in problem["loc"]) or "option"
@@ -117,6 +120,8 @@ def rank(
         errors.print(f"[red]error:[/red] {results}: {exc}")
         raise typer.Exit(1) from None
 
+    if na == "worst":
+        spec = _with_worst_value(spec, assessment, smaller_is_better)
     program_args = [str(results), "--out", str(out), "--method", method, "--aggregate", aggregate,
                     "--ties", ties, "--alpha", f"{alpha:g}", "--adjust", adjust, "--resampling", resampling,
                     "--smaller-is-better" if smaller_is_better else "--larger-is-better",
@@ -141,9 +146,7 @@ def rank(
                             config_yaml=spec_yaml, seed=seed, min_cell=0, formats=format_list, out=str(out),
                             command=command)
     n_steps = 5 + len(format_list) + (1 if "md" in format_list else 0)
-    from challengelab.report.markdown import kaleido_session
-
-    with progress_steps(n_steps) as step, kaleido_session("md" in format_list):
+    with progress_steps(n_steps) as step:
         try:
             run = run_ranking(assessment, spec, n_boot=n_boot, seed=seed, consensus_method=consensus_method,
                               step=step)
@@ -166,3 +169,13 @@ def rank(
         except OutputError as exc:
             output_error_exit(out, exc)
     print_write_result(result)
+
+
+def _with_worst_value(spec, assessment, smaller_is_better: bool):
+    """``--na-treat worst``: the spec with missing results replaced by the worst observed value of the metric."""
+    values = assessment.data["value"].dropna()
+    if values.empty:
+        errors.print("[red]error:[/red] --na-treat worst: the results hold no value at all")
+        raise typer.Exit(1)
+    worst = float(values.max() if smaller_is_better else values.min())
+    return spec.model_copy(update={"na_treat": worst})

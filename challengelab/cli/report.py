@@ -78,7 +78,15 @@ def report(
 
     Outputs appear in --out only when every format is complete; bad data gives located messages and exit code 1.
     """
-    from challengelab.report import CONFIG_FILE, effective_config, parse_formats, report_steps, write_survey_report
+    from challengelab.report import (
+        CONFIG_FILE,
+        ReportSource,
+        RobustnessOptions,
+        effective_config,
+        parse_formats,
+        report_steps,
+        write_survey_report,
+    )
     from challengelab.outputs import OutputError
     from challengelab.report.reproducibility import regenerate_command
     from challengelab.stats.config import AnalysisConfig, ConfigError
@@ -119,11 +127,11 @@ def report(
     steps = report_steps(config, format_list, robustness=assessment is not None)
     try:
         with progress_steps(len(steps)) as step:
-            result = write_survey_report(survey, out, config=config, formats=format_list,
-                                         data=None if data is None else str(data), force=force, progress=step,
-                                         command=command, assessment=results, assessment_path=assessment,
-                                         robustness_boot=robustness_boot,
-                                         robustness_replicates=robustness_replicates)
+            result = write_survey_report(
+                survey, out, config=config, formats=format_list, force=force, progress=step,
+                source=ReportSource(data=None if data is None else str(data), command=command),
+                robustness=None if results is None else RobustnessOptions(
+                    results, path=assessment, n_boot=robustness_boot, n_replicates=robustness_replicates))
     except OutputError as exc:  # --out became unwritable or taken while the report was made
         output_error_exit(out, exc)
     except ValueError as exc:  # a configuration that does not fit the data (unknown item, ...)

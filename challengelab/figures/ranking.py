@@ -489,15 +489,26 @@ def strategy_robustness(robustness: Any = None, *, table: pd.DataFrame | None = 
                              customdata=table[["share_significant", "n_tested"]],
                              hovertemplate="%{y}: median OR %{x:.2f}<br>significant in %{customdata[0]:.0%} of "
                                            "%{customdata[1]} replicates<extra></extra>"))
-    fig.add_trace(go.Scatter(x=clip(table["odds_ratio"]), y=items, mode="markers",
-                             marker={"symbol": "diamond", "color": "#d62728", "size": 9},
+    infinite = np.isposinf(table["odds_ratio"].to_numpy(dtype=float))
+    fig.add_trace(go.Scatter(x=clip(table["odds_ratio"]), y=items, mode="markers+text",
+                             marker={"symbol": ["triangle-right" if i else "diamond" for i in infinite],
+                                     "color": "#d62728", "size": [12 if i else 9 for i in infinite]},
+                             text=["inf, separation " if i else "" for i in infinite], textposition="top left",
+                             textfont={"color": "#d62728", "size": 11},
                              name="survey ranks", hovertemplate="%{y}: OR %{x:.2f} (survey ranks)<extra></extra>"))
     labels = [f"{s:.0%}" if pd.notna(s) else "n/a" for s in table["share_significant"]]
     fig.add_trace(go.Scatter(x=[cap * 1.6] * len(items), y=items, mode="text", text=labels, showlegend=False,
                              hoverinfo="skip"))
     fig.add_vline(x=1, line={"color": "grey", "dash": "dot"})
+    from challengelab.figures.survey import log_ticks
+
+    values = np.concatenate([clip(table[c]) for c in ("odds_ratio_low", "odds_ratio_high", "median_odds_ratio",
+                                                      "odds_ratio")])
+    values = values[np.isfinite(values)]
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.1, 10.0)
     fig.update_layout(template="plotly_white", height=max(320, 28 * len(items) + 120),
-                      xaxis={"type": "log", "title": "odds ratio (winner vs. other teams, within tasks)"},
+                      xaxis={"type": "log", "title": "odds ratio (winner vs. other teams, within tasks)",
+                             **log_ticks(min(low, 0.5), max(high, 2.0) * 1.7)},
                       legend={"orientation": "h", "y": -0.15})
     return _finish(fig, "Strategy odds ratios with the survey's ranks (diamond) and over bootstrap replicates of "
                         "the ranking (median and 95 % range); the number on the right is the share of replicates "

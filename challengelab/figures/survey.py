@@ -48,6 +48,19 @@ SEQUENCE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#
 LEVEL_COLORS = {"yes": "#009E73", "partially": "#E69F00", "unsure": "#BBBBBB", "no": "#CC79A7"}
 FONT = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
 
+def _light_template():
+    """plotly's "plotly_white" look with only the trace defaults these figures use: assigning a template copies
+    it, and the full one (defaults for every trace type) costs most of a figure's build time."""
+    import plotly.io as pio
+
+    full = pio.templates["plotly_white"]
+    return go.layout.Template(layout=full.layout, data={"bar": full.data.bar, "scatter": full.data.scatter,
+                                                        "heatmap": full.data.heatmap})
+
+
+#: The template of every survey figure (see :func:`_light_template`).
+TEMPLATE = _light_template()
+
 GROUP_LABELS = {"winner": "Winners", "winners": "Winners", "other": "Other teams", "others": "Other teams",
                 "all": "All teams", True: "Winners", False: "Other teams"}
 
@@ -73,7 +86,7 @@ def figure_caption(fig: go.Figure) -> str:
 def _style(fig: go.Figure, *, title: str, caption: str, height: int | None = None,
            legend: bool = True) -> go.Figure:
     fig.update_layout(
-        template="plotly_white",
+        template=TEMPLATE,
         title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container", "y": 0.985, "yref": "container",
                "yanchor": "top", "font": {"size": 17}},
         font={"family": FONT, "size": 13, "color": "#222222"},
@@ -171,14 +184,21 @@ def leaderboard_sizes_figure(table: pd.DataFrame) -> go.Figure:
     for i, category in enumerate(order):
         part = table[table["task_category"] == category]
         fig.add_trace(go.Box(
-            y=_num(part["n_teams"]), name=f"{category} ({len(part)})",
+            x=_num(part["n_teams"]), name=f"{category} ({len(part)})", orientation="h",
             boxpoints="all" if len(table) <= 1000 else "outliers", jitter=0.4,
             pointpos=0, marker={"color": SEQUENCE[i % len(SEQUENCE)], "size": 5, "opacity": 0.6},
             line={"width": 1.5}, customdata=part[["task_id"]].to_numpy(),
-            hovertemplate="%{customdata[0]}: %{y} teams<extra></extra>"))
-    fig.update_yaxes(title="Teams on the leaderboard", type="log" if table["n_teams"].max() > 60 else "linear",
-                     rangemode="tozero")
-    return _style(fig, title=title, caption=caption, height=380, legend=False)
+            hovertemplate="%{customdata[0]}: %{x} teams<extra></extra>"))
+    sizes = _num(table["n_teams"])
+    sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
+    if sizes.size and sizes.max() > 60:
+        low, high = float(sizes.min()), float(sizes.max())
+        fig.update_xaxes(type="log", range=[math.log10(low) - 0.1, math.log10(high) + 0.1],
+                         **log_ticks(low / 1.25, high * 1.25))
+    fig.update_xaxes(title="Teams on the leaderboard")
+    fig.update_yaxes(categoryorder="array", categoryarray=[f"{c} ({(table['task_category'] == c).sum()})"
+                                                           for c in order][::-1], automargin=True)
+    return _style(fig, title=title, caption=caption, height=_row_height(len(order), per_row=44), legend=False)
 
 
 def published_table(survey, *, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
@@ -335,6 +355,28 @@ def forest_table(result_table: pd.DataFrame, *, labels: dict[str, str] | None = 
     return out
 
 
+def log_ticks(low: float, high: float, *, max_ticks: int = 12) -> dict:
+    """Tick values and labels for a log axis from ``low`` to ``high``: 1-2-5 steps written as full numbers
+    (``0.5``, ``1``, ``2``, ``1,000``), thinned to 1-10 steps or powers of ten when they would crowd.
+
+    >>> log_ticks(0.1, 10)["ticktext"]
+    ['0.1', '0.2', '0.5', '1', '2', '5', '10']
+    >>> log_ticks(0.001, 1000)["ticktext"]
+    ['0.001', '0.01', '0.1', '1', '10', '100', '1,000']
+    """
+    from challengelab.tables.format import format_number
+
+    low, high = max(float(low), 1e-12), max(float(high), float(low) * 10)
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    for steps in ((1, 2, 5), (1, 3), (1,)):
+        values = [m * 10.0 ** d for d in decades for m in steps]
+        values = [v for v in values if low * 0.999 <= v <= high * 1.001]
+        if len(values) <= max_ticks:
+            break
+    text = [f"{v:,.0f}" if v >= 1 else format_number(v).rstrip("0").rstrip(".") for v in values]
+    return {"tickmode": "array", "tickvals": values, "ticktext": text}
+
+
 def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = "odds_ratio",
                   ci_low: str = "ci_low", ci_high: str = "ci_high", p_value: str | None = "p_value",
                   title: str = "Odds ratios", x_title: str = "Odds ratio (log scale)",
@@ -390,12 +432,13 @@ def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = 
     if infinite.any():
         fig.add_trace(go.Scatter(
             x=est_c[infinite], y=np.array(labels, dtype=object)[infinite], mode="markers+text", showlegend=False,
-            marker={"symbol": "diamond-open", "size": 12, "color": WINNER_COLOR, "line": {"width": 2}},
-            text=["∞" if e == np.inf else "0" for e in est[infinite]],
-            textposition=["middle left" if e == np.inf else "middle right" for e in est[infinite]],
+            marker={"symbol": ["triangle-right" if e == np.inf else "triangle-left" for e in est[infinite]],
+                    "size": 13, "color": WINNER_COLOR},
+            text=["inf, separation " if e == np.inf else " 0, separation" for e in est[infinite]],
+            textposition=["top left" if e == np.inf else "top right" for e in est[infinite]],
             textfont={"color": WINNER_COLOR},
             customdata=np.column_stack([lo[infinite], hi[infinite], np.array(ptext, dtype=object)[infinite]]),
-            hovertemplate="%{y}<br>estimate %{text} (separation: only one end of the interval is informative)"
+            hovertemplate="%{y}<br>estimate %{text} (only one end of the interval is informative)"
                           "<br>95 % CI %{customdata[0]:.3g} to %{customdata[1]:.3g}<br>%{customdata[2]}"
                           "<extra></extra>"))
     notes = [(labels[i], "suppressed: too few respondents" if hidden[i] else "not estimable")
@@ -404,10 +447,8 @@ def forest_figure(table: pd.DataFrame, *, label: str = "label", estimate: str = 
         fig.add_trace(go.Scatter(x=[low_edge * 1.1] * len(notes), y=[n[0] for n in notes], mode="text",
                                  text=[n[1] for n in notes], textposition="middle right", showlegend=False,
                                  textfont={"color": SUPPRESSED_COLOR}, hoverinfo="skip"))
-    ticks = [v for v in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500,
-                         1000) if low_edge <= v <= high_edge]
     fig.update_xaxes(type="log", title=x_title, range=[math.log10(low_edge) - 0.05, math.log10(high_edge) + 0.05],
-                     tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
+                     **log_ticks(low_edge, high_edge))
     fig.update_yaxes(categoryorder="array", categoryarray=labels, automargin=True, showgrid=False)
     return _style(fig, title=title, caption=caption, height=_row_height(len(labels), per_row=32), legend=False)
 

@@ -14,15 +14,16 @@ The survey report is driven by a :class:`challengelab.stats.AnalysisConfig` and 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from challengelab.report.document import Code, Figure, KeyValues, Notice, Paragraph, Report, Section, Table
 from challengelab.report.output import DEFAULT_FORMATS, FORMATS, WriteResult, parse_formats, write_report_files
 
 __all__ = [
-    "Code", "DEFAULT_FORMATS", "FORMATS", "Figure", "KeyValues", "Notice", "Paragraph", "Report", "Section",
-    "Table", "WriteResult", "effective_config", "parse_formats", "report_steps", "write_report_files",
-    "write_survey_report",
+    "Code", "DEFAULT_FORMATS", "FORMATS", "Figure", "KeyValues", "Notice", "Paragraph", "Report", "ReportSource",
+    "RobustnessOptions", "Section", "Table", "WriteResult", "effective_config", "parse_formats", "report_steps",
+    "write_report_files", "write_survey_report",
 ]
 
 CONFIG_FILE = "analysis.yaml"
@@ -64,6 +65,32 @@ def report_steps(config, formats: Sequence[str], *, robustness: bool = False) ->
     return steps + ["writing manifest"]
 
 
+@dataclass(frozen=True)
+class ReportSource:
+    """Where the report's data came from, for the reproducibility section and the manifest.
+
+    ``data`` is the DATA argument as given (``None``: the bundled example), ``data_path`` the file that was read
+    (hashed; default: the bundled example or ``data``), ``command`` the command that regenerates the report
+    (default: built from the arguments).
+    """
+
+    data: str | None = None
+    data_path: str | Path | None = None
+    command: str | None = None
+
+
+@dataclass(frozen=True)
+class RobustnessOptions:
+    """The "Ranking robustness" section: per-case results of the survey's tasks (an Assessment, DataFrame or
+    path; ``task`` = ``task_id``, ``algorithm`` = ``team_id``), ``n_boot`` bootstrap replicates of the ranking and
+    the strategy tests rerun on ``n_replicates`` of them; ``path`` is hashed as an input."""
+
+    assessment: object
+    path: str | Path | None = None
+    n_boot: int = 200
+    n_replicates: int = 50
+
+
 def write_survey_report(
     survey,
     out: str | Path,
@@ -72,15 +99,10 @@ def write_survey_report(
     formats: Sequence[str] = DEFAULT_FORMATS,
     min_cell: int | None = None,
     seed: int | None = None,
-    data: str | None = None,
-    data_path: str | Path | None = None,
+    source: ReportSource | None = None,
+    robustness: RobustnessOptions | None = None,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
-    command: str | None = None,
-    assessment=None,
-    assessment_path: str | Path | None = None,
-    robustness_boot: int = 200,
-    robustness_replicates: int = 50,
 ) -> WriteResult:
     """Analyse ``survey`` as ``config`` says and write the report folder ``out``.
 
@@ -93,48 +115,52 @@ def write_survey_report(
         Default: ``AnalysisConfig()`` (the 2021 analysis). ``min_cell`` and ``seed`` override its fields.
     formats : sequence of str
         Any of ``html``, ``xlsx``, ``md``, ``pdf``, ``csv``.
-    data, data_path : optional
-        The DATA argument as given and the file that was read (hashed for the reproducibility section);
-        default: the bundled example.
-    assessment : Assessment, DataFrame or path, optional
-        Per-case results of the survey's tasks (``task`` = ``task_id``, ``algorithm`` = ``team_id``): adds the
-        "Ranking robustness" section, with ``robustness_boot`` bootstrap replicates of the ranking and the
-        strategy tests rerun on ``robustness_replicates`` of them. ``assessment_path`` is hashed as an input.
+    source : ReportSource, optional
+        The data as given, the file read and the regenerating command (default: the bundled example).
+    robustness : RobustnessOptions, optional
+        Adds the "Ranking robustness" section (and its summary in the key results).
+    progress : callable, optional
+        Called with the name of each step (see :func:`report_steps`).
     """
-    from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
     from challengelab.report.build import build_survey_report
-    from challengelab.report.markdown import kaleido_session
-    from challengelab.report.pdf import chromium_version
-    from challengelab.report.reproducibility import Provenance, input_files, regenerate_command
     from challengelab.stats.analysis import run_analysis
 
     formats = parse_formats(list(formats))
     config = effective_config(config, min_cell=min_cell, seed=seed)
     step = progress or (lambda _s: None)
+    out = Path(out)
+    provenance = _provenance(config, formats, out, source or ReportSource(), robustness)
+    result = run_analysis(survey, config, progress=step)
+    section = None
+    if robustness is not None:
+        from challengelab.report.ranking_robustness import ranking_robustness_section
+
+        section = ranking_robustness_section(
+            survey, robustness.assessment, n_boot=robustness.n_boot, n_replicates=robustness.n_replicates,
+            seed=config.seed, min_cell=config.min_cell, test=config.test, adjust=config.adjust, step=step)
+    report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step,
+                                 robustness=section)
+    return write_report_files(report, out, formats=formats, provenance=provenance,
+                              extra_files={CONFIG_FILE: provenance.config_yaml}, force=force, progress=step)
+
+
+def _provenance(config, formats: list[str], out: Path, source: ReportSource, robustness: RobustnessOptions | None):
+    """The :class:`~challengelab.report.reproducibility.Provenance` of a survey report."""
+    from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
+    from challengelab.report.pdf import chromium_version
+    from challengelab.report.reproducibility import Provenance, input_files, regenerate_command
+
+    data = source.data
+    data_path = source.data_path
     if data_path is None:
         data_path = example_dir() / EXAMPLE_SURVEY_FILE if data is None else Path(data)
     data_path = Path(data_path)
-    out = Path(out)
-    config_yaml = config.to_yaml()
-    provenance = Provenance(
+    extra = input_files(Path(robustness.path)) if robustness is not None and robustness.path else []
+    return Provenance(
         data=data or "(bundled synthetic example)", data_path=str(data_path.resolve()),
-        inputs=input_files(data_path) + (input_files(Path(assessment_path)) if assessment_path else []),
-        config_yaml=config_yaml, seed=config.seed, min_cell=config.min_cell,
-        formats=formats, out=str(out),
-        command=command or regenerate_command(data, str(out), formats, str(out / CONFIG_FILE), config.min_cell,
-                                              config.seed),
+        inputs=input_files(data_path) + extra, config_yaml=config.to_yaml(), seed=config.seed,
+        min_cell=config.min_cell, formats=formats, out=str(out),
+        command=source.command or regenerate_command(data, str(out), formats, str(out / CONFIG_FILE),
+                                                     config.min_cell, config.seed),
         chromium=chromium_version() if ("pdf" in formats or "md" in formats) else None,
     )
-    with kaleido_session("md" in formats):  # the PNG browser starts while the analysis runs
-        result = run_analysis(survey, config, progress=step)
-        robustness = None
-        if assessment is not None:
-            from challengelab.report.ranking_robustness import ranking_robustness_section
-
-            robustness = ranking_robustness_section(
-                survey, assessment, n_boot=robustness_boot, n_replicates=robustness_replicates, seed=config.seed,
-                min_cell=config.min_cell, test=config.test, adjust=config.adjust, step=step)
-        report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step,
-                                     robustness=robustness)
-        return write_report_files(report, out, formats=formats, provenance=provenance,
-                                  extra_files={CONFIG_FILE: config_yaml}, force=force, progress=step)

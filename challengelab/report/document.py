@@ -15,9 +15,11 @@ from typing import Literal, Union
 
 import pandas as pd
 
-#: How a column is shown: ``int`` counts, ``share`` (0-1 shown as percent), ``percent`` (already 0-100),
-#: ``p`` p-values, ``num`` (3 significant decimals), ``text``.
-Kind = Literal["int", "share", "percent", "p", "num", "text"]
+from challengelab.tables.format import column_kind, format_cell, human_header
+
+#: How a column is shown: the kinds of :mod:`challengelab.tables.format` (``int`` counts, ``share`` 0-1 shown as
+#: percent, ``p`` p-values, ``ratio`` odds ratios, ``num``, ``text``) plus ``percent`` (already 0-100).
+Kind = Literal["int", "share", "percent", "p", "ratio", "num", "text"]
 
 
 @dataclass
@@ -73,6 +75,12 @@ class Table:
     #: Columns shown on a page (default: all but ``suppressed``/``note`` when no row is suppressed); the
     #: workbook and CSV always hold every column.
     display_columns: list[str] | None = None
+    #: Header words for columns the shared :data:`~challengelab.tables.format.HEADERS` do not know (e.g. codebook
+    #: labels); the workbook and CSV keep the column names.
+    labels: dict[str, str] = field(default_factory=dict)
+    #: False for long listings (pairwise tests, every algorithm's interval): HTML, Markdown and PDF then name the
+    #: sheet and CSV file that hold the table instead of printing it.
+    on_page: bool = True
 
     def shown(self) -> tuple[pd.DataFrame, str]:
         """The rows and columns to show on a page, and a note when rows were left out."""
@@ -99,24 +107,14 @@ class Table:
         return self.frame["suppressed"].fillna(False).astype(bool).tolist()
 
     def kind(self, column: str) -> Kind:
+        """The display kind of ``column``: :attr:`kinds`, else :func:`challengelab.tables.format.column_kind`."""
         if column in self.kinds:
             return self.kinds[column]
-        series = self.frame[column]
-        lowered = str(column).lower()
-        if lowered in ("year", "id") or lowered.endswith("_id"):
-            return "text"
-        if lowered in ("p", "p_value", "p_adjusted", "p_adj", "p_unc", "pvalue") or lowered.startswith("p_"):
-            if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-                return "p"
-        if pd.api.types.is_bool_dtype(series):
-            return "text"
-        if pd.api.types.is_integer_dtype(series):
-            return "int"
-        if pd.api.types.is_float_dtype(series):
-            if lowered in ("n", "count") or lowered.startswith("n_"):
-                return "int"
-            return "num"
-        return "text"
+        return column_kind(column, self.frame[column])
+
+    def header(self, column: str) -> str:
+        """The column's header for people (:func:`challengelab.tables.format.human_header` with :attr:`labels`)."""
+        return human_header(column, self.labels)
 
 
 @dataclass
@@ -161,6 +159,9 @@ class Report:
                            "teams. Do not cite its numbers as findings.")
     readme: list[tuple[str, str]] = field(default_factory=list)
     generated: str = ""  # ISO timestamp shown in the header
+    #: How many sections come before the table of contents (1: the key results open the report, on the first
+    #: page of the PDF; 0: the contents come first).
+    contents_after: int = 0
 
     def tables(self) -> list[Table]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
@@ -193,34 +194,20 @@ def filename(text: str) -> str:
 
 
 def format_value(value: object, kind: Kind) -> str:
-    """A cell as text for HTML/Markdown (Excel gets the raw value and a number format instead)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return "–"
-    if isinstance(value, float) and math.isnan(value):
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
+    """A cell as text for HTML/Markdown/PDF, by the rules of :mod:`challengelab.tables.format` (Excel gets the
+    raw value and a number format instead).
+
+    >>> format_value(0.0000373, "p"), format_value(float("inf"), "ratio"), format_value(12.5, "percent")
+    ('< 0.001', 'infinite', '12.5%')
+    """
     if hasattr(value, "item") and not isinstance(value, str):
         try:
             value = value.item()
         except (AttributeError, ValueError):
             pass
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if kind == "text":
-            if isinstance(value, int) or float(value).is_integer():
-                return str(int(value))
-            kind = "num"
-        if isinstance(value, float) and math.isinf(value):
-            return "∞" if value > 0 else "−∞"
-        if kind == "int":
-            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-        if kind == "share":
-            return f"{100 * value:.1f}%"
-        if kind == "percent":
-            return f"{value:.1f}%"
-        if kind == "p":
-            return "<0.001" if value < 0.001 else f"{value:.3f}"
-        if abs(value) >= 1000:
-            return f"{value:,.1f}"
-        return f"{value:.3f}"
-    return str(value)
+    if kind == "percent":
+        text = format_cell(value, "num")
+        return f"{text}%" if text and isinstance(value, (int, float)) and math.isfinite(value) else text
+    if kind == "text" and isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return format_cell(value, kind)

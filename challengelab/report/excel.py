@@ -16,9 +16,13 @@ import pandas as pd
 
 from challengelab.report.document import KeyValues, Report, Table
 from challengelab.report.safety import neutralise_formula
+from challengelab.tables.format import EXCEL_FORMATS
 
-NUMBER_FORMATS = {"int": "#,##0", "share": "0.0%", "percent": '0.0"%"', "p": "0.0000", "num": "0.000",
-                  "text": "@"}
+#: Number formats by column kind: the shared :data:`challengelab.tables.format.EXCEL_FORMATS` plus the
+#: report-only kinds.
+NUMBER_FORMATS = {**EXCEL_FORMATS, "percent": '0.0"%"', "text": "@"}
+#: The note on a cell whose value is infinite (the cell itself stays empty, so the column stays numeric).
+INFINITE_NOTE = "Infinite (e.g. separation: every team with the outcome used the strategy); left empty here."
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 HEADER_FILL = "DCE6F1"
 
@@ -62,7 +66,6 @@ def render_xlsx(report: Report) -> bytes:
     """The workbook as bytes (written atomically by the caller)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     report.check()
     tables = report.tables()
@@ -100,40 +103,16 @@ def render_xlsx(report: Report) -> bytes:
         readme.append([names[kv.name], neutralise_formula(kv.title or kv.name)])
     readme.append([])
     readme.append(["notes", "Numbers are unrounded; cell formats only change how they are shown. Empty cells "
-                            "are missing or suppressed values (see the 'suppressed' and 'note' columns). Text "
-                            "that starts with = + - @ is prefixed with ' so that it is never run as a formula."])
+                            "are missing or suppressed values (see the 'suppressed' and 'note' columns), or "
+                            "infinite values, which carry a cell note saying so. Text that starts with = + - @ is "
+                            "prefixed with ' so that it is never run as a formula."])
     readme.cell(readme.max_row, 1).font = bold
     readme.cell(readme.max_row, 2).alignment = wrap
     readme.column_dimensions["A"].width = 30
     readme.column_dimensions["B"].width = 110
 
     for table in tables:
-        sheet = workbook.create_sheet(names[table.name])
-        frame = table.frame
-        columns = list(frame.columns)
-        sheet.append([neutralise_formula(str(c)) for c in columns])
-        for cell in sheet[1]:
-            cell.font = header_font
-            cell.fill = fill
-            cell.alignment = Alignment(vertical="top", wrap_text=False)
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append([cell_value(v) for v in row])
-        widths = []
-        for j, column in enumerate(columns, start=1):
-            kind = table.kind(column)
-            fmt = NUMBER_FORMATS[kind]
-            if kind != "text":
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
-                    if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                        cell.number_format = fmt
-            longest = max([len(str(column))] + [len(str(v)) for v in frame[column].head(500).tolist()
-                                                if v is not None])
-            widths.append(min(max(10, longest + 2), 60))
-        for j, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(j)].width = width
-        sheet.freeze_panes = "A2" if len(columns) < 2 else "B2"
-        if columns:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(frame) + 1, 1)}"
+        _table_sheet(workbook.create_sheet(names[table.name]), table, header_font, fill)
 
     for kv in extra:
         sheet = workbook.create_sheet(names[kv.name])
@@ -153,6 +132,44 @@ def render_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _table_sheet(sheet, table: Table, header_font, fill) -> None:
+    """One table: header row, values with number formats by kind, infinite values as empty cells with a note."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    frame = table.frame
+    columns = list(frame.columns)
+    sheet.append([neutralise_formula(str(c)) for c in columns])
+    for cell in sheet[1]:
+        cell.font = header_font
+        cell.fill = fill
+        cell.alignment = Alignment(vertical="top", wrap_text=False)
+    formats = [NUMBER_FORMATS.get(table.kind(c), "General") if table.kind(c) != "text" else None for c in columns]
+    infinite: list[tuple[int, int, float]] = []
+    for i, row in enumerate(frame.itertuples(index=False, name=None), start=2):
+        values = []
+        for j, value in enumerate(row, start=1):
+            if isinstance(value, float) and math.isinf(value):
+                infinite.append((i, j, value))
+                values.append(None)
+            else:
+                values.append(cell_value(value))
+        sheet.append(values)
+        for j, fmt in enumerate(formats, start=1):
+            if fmt is not None and isinstance(values[j - 1], (int, float)) and not isinstance(values[j - 1], bool):
+                sheet.cell(i, j).number_format = fmt
+    for i, j, value in infinite:
+        text = INFINITE_NOTE if value > 0 else INFINITE_NOTE.replace("Infinite", "Minus infinite")
+        sheet.cell(i, j).comment = Comment(text, "challengelab")
+    for j, column in enumerate(columns, start=1):
+        longest = max([len(str(column))] + [len(str(v)) for v in frame[column].head(500).tolist() if v is not None])
+        sheet.column_dimensions[get_column_letter(j)].width = min(max(10, longest + 2), 60)
+    sheet.freeze_panes = "A2" if len(columns) < 2 else "B2"
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(frame) + 1, 1)}"
 
 
 def read_table(path, sheet: str) -> pd.DataFrame:

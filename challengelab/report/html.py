@@ -9,6 +9,10 @@ external stylesheets, fonts or images. Every text from the data is escaped (HTML
 
 from __future__ import annotations
 
+import base64
+import gzip
+from functools import lru_cache
+
 from challengelab.report.document import (
     Code,
     Figure,
@@ -56,12 +60,15 @@ nav.toc h2 { border: 0; margin: 4px 0; font-size: 1.1rem; }
 nav.toc ol { margin: 4px 0; padding-left: 1.4em; }
 nav.toc ol ol { font-size: 0.9rem; color: var(--muted); list-style: none; padding-left: 1em; }
 nav.toc a { color: var(--accent); text-decoration: none; }
+nav.toc li { position: relative; padding-right: 3em; }
+nav.toc span.page { position: absolute; right: 0; top: 0; color: var(--muted); font-variant-numeric: tabular-nums; }
 .notice { border-left: 5px solid var(--accent); background: #eef4fb; padding: 8px 14px; margin: 12px 0;
           border-radius: 4px; }
 .notice.warning { border-color: #d08a00; background: var(--warnbg); color: #3d2a00; }
 .notice.synthetic { border-color: var(--syn); background: var(--synbg); color: var(--syn); font-weight: 600; }
 .notice strong { display: block; }
 figure { margin: 18px 0 26px; }
+figure.off-page figcaption { font-size: 0.9rem; }
 figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 4px; }
 figcaption b { color: var(--ink); }
 .table-wrap { overflow-x: auto; }
@@ -70,9 +77,11 @@ table.data caption { caption-side: top; text-align: left; font-size: 0.9rem; col
                      padding-bottom: 4px; }
 table.data caption b { color: var(--ink); }
 table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 3px 8px; vertical-align: top; }
-table.data th { background: #eef1f5; text-align: left; border-bottom: 2px solid #b8c0cc; white-space: nowrap; }
+table.data th { background: #eef1f5; text-align: left; border-bottom: 2px solid #b8c0cc; vertical-align: bottom;
+                 font-weight: 600; }
 table.data td.num { text-align: right; white-space: nowrap; }
 table.data td.long { min-width: 16em; }
+table.data td.id { white-space: nowrap; }
 table.data.wide { font-size: 0.76rem; }
 table.data.wide th, table.data.wide td { padding: 2px 5px; }
 table.data.wide th { white-space: normal; }
@@ -90,7 +99,8 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 
   @page { size: A4; margin: 14mm 12mm 16mm; }
   html { font-size: 10.5pt; }
   body { max-width: none; padding: 0; }
-  nav.toc { break-after: page; }
+  nav.toc { break-before: page; break-after: page; }
+  nav.toc:first-child, header.report-head + nav.toc, .notice.synthetic + nav.toc { break-before: auto; }
   section.report-section { break-before: page; }
   section.report-section:first-of-type { break-before: auto; }
   h2, h3 { break-after: avoid; }
@@ -104,10 +114,9 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 
 """
 
 
-def render_html(report: Report) -> str:
-    """The report as one HTML document (a ``str``)."""
-    import plotly.offline
-
+def render_html(report: Report, *, pages: dict[str, int] | None = None) -> str:
+    """The report as one HTML document (a ``str``); ``pages`` (anchor -> page number of the printed PDF) adds
+    page numbers to the contents."""
     report.check()
     numbers = _numbering(report)
     figures = report.figures()
@@ -122,8 +131,9 @@ def render_html(report: Report) -> str:
         f"<style>{CSS}</style>",
     ]
     if figures:
-        # plotly.js once for the whole page (about 4.8 MB), never per figure and never from a CDN.
-        parts.append('<script id="plotlyjs">' + _inline_script(plotly.offline.get_plotlyjs()) + "</script>")
+        # plotly.js once for the whole page, never per figure and never from a CDN: gzip-compressed and
+        # base64-encoded (4.8 MB -> 2.0 MB), unpacked by the browser's own DecompressionStream before drawing.
+        parts.append('<script id="plotlyjs" type="application/gzip;base64">' + plotly_js_packed() + "</script>")
     parts.append("</head>")
     parts.append("<body>")
     parts.append('<header class="report-head">')
@@ -136,16 +146,52 @@ def render_html(report: Report) -> str:
     if report.synthetic:
         parts.append(f'<div class="notice synthetic" role="note" id="synthetic-banner">{esc(report.synthetic_text)}'
                      "</div>")
-    parts.append(_toc(report, numbers))
     for number, section in enumerate(report.sections, start=1):
+        if number == report.contents_after + 1:
+            parts.append(_toc(report, numbers, pages))
         parts.append(_section(number, section, numbers))
     parts.append('<footer>Made with challengelab. This file works offline: the plotting library is embedded '
                  "and nothing is loaded from the internet.</footer>")
     if figures:
-        parts.append(_figure_script(figures))
+        parts.append(figure_script(figures))
     parts.append("</body>")
     parts.append("</html>")
     return "\n".join(parts) + "\n"
+
+
+@lru_cache(maxsize=1)
+def plotly_js_packed() -> str:
+    """plotly.js (the copy shipped with plotly.py) gzip-compressed (deterministic: no time stamp) and base64."""
+    import plotly.offline
+
+    return base64.b64encode(gzip.compress(plotly.offline.get_plotlyjs().encode("utf-8"), 6, mtime=0)).decode()
+
+
+#: Unpacks plotly.js, runs it, then calls ``draw``; says so in every plot area when the browser cannot.
+LOADER = """
+function loadPlotly(draw) {
+  var packed = document.getElementById('plotlyjs').textContent;
+  function fail(message) {
+    document.body.setAttribute('data-figures-failed', message);
+    document.querySelectorAll('.plot').forEach(function (el) {
+      el.textContent = 'The figures need a browser that can unpack them (Chrome/Edge 80+, Firefox 113+, '
+        + 'Safari 16.4+): ' + message;
+    });
+  }
+  try {
+    fetch('data:application/octet-stream;base64,' + packed).then(function (r) {
+      return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).text();
+    }).then(function (code) {
+      performance.mark('plotly-unpacked');
+      var script = document.createElement('script');
+      script.textContent = code;
+      document.head.appendChild(script);
+      performance.mark('plotly-ready');
+      draw();
+    }).catch(function (e) { fail(String(e)); });
+  } catch (e) { fail(String(e)); }
+}
+"""
 
 
 def _inline_script(code: str) -> str:
@@ -175,16 +221,22 @@ def figure_anchor(figure: Figure) -> str:
     return "figure-" + slug(figure.name)
 
 
-def _toc(report: Report, numbers: dict[int, str]) -> str:
+def _toc(report: Report, numbers: dict[int, str], pages: dict[str, int] | None = None) -> str:
+    pages = pages or {}
+
+    def page(anchor: str) -> str:
+        return f'<span class="page">{pages[anchor]}</span>' if anchor in pages else ""
+
     rows = ['<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>']
     for number, section in enumerate(report.sections, start=1):
-        rows.append(f'<li><a href="#{esc(section.anchor)}">{esc(section.title)}</a>')
+        rows.append(f'<li><a href="#{esc(section.anchor)}">{esc(section.title)}</a>{page(section.anchor)}')
         items = [b for b in section.blocks if isinstance(b, (Table, Figure))]
         if items:
             rows.append("<ol>")
             for block in items:
                 anchor = table_anchor(block) if isinstance(block, Table) else figure_anchor(block)
-                rows.append(f'<li><a href="#{esc(anchor)}">{esc(numbers[id(block)])}: {esc(block.title)}</a></li>')
+                rows.append(f'<li><a href="#{esc(anchor)}">{esc(numbers[id(block)])}: {esc(block.title)}</a>'
+                            f"{page(anchor)}</li>")
             rows.append("</ol>")
         rows.append("</li>")
     rows.append("</ol></nav>")
@@ -222,20 +274,32 @@ def _block(block, numbers: dict[int, str]) -> str:
     raise TypeError(f"cannot render {type(block).__name__}")
 
 
+def off_page_text(table: Table) -> str:
+    """What a page says instead of a long listing kept for the workbook and CSV only."""
+    rows, columns = table.frame.shape
+    return (f"{rows:,} rows of {columns} columns: in the Excel workbook (sheet '{table.name}') and the CSV tables "
+            "only, where they can be sorted and filtered.")
+
+
 def _table(table: Table, number: str) -> str:
+    if not table.on_page:
+        caption = f"<b>{esc(number)}. {esc(table.title)}</b>" + (f" {esc(table.caption)}" if table.caption else "")
+        return (f'<figure class="table off-page" id="{esc(table_anchor(table))}"><figcaption>{caption} '
+                f"<i>{esc(off_page_text(table))}</i></figcaption></figure>")
     frame, cut = table.shown()
     columns = list(frame.columns)
     kinds = {c: table.kind(c) for c in columns}
     suppressed = table.suppressed_rows()
-    # headers may break after an underscore (n_<wbr>strata) rather than inside a word
-    head = "".join(f'<th scope="col">{esc(c).replace("_", "_<wbr>")}</th>' for c in columns)
-    long = {c for c in columns if kinds[c] == "text" and len(frame) and
-            frame[c].astype(str).str.len().max() > 40}
+    head = "".join(f'<th scope="col">{esc(table.header(c))}</th>' for c in columns)
+    lengths = {c: frame[c].astype(str).str.len().max() if len(frame) else 0 for c in columns}
+    long = {c for c in columns if kinds[c] == "text" and lengths[c] > 40}
+    short = {c for c in columns if kinds[c] == "text" and lengths[c] <= 16}  # ids: never broken at a hyphen
     body = []
     for position, row in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
         for column, value in zip(columns, row):
-            cls = ' class="num"' if kinds[column] != "text" else (' class="long"' if column in long else "")
+            cls = ' class="num"' if kinds[column] != "text" else (' class="long"' if column in long else
+                                                                   ' class="id"' if column in short else "")
             cells.append(f"<td{cls}>{esc(format_value(value, kinds[column]))}</td>")
         cls = ' class="suppressed"' if suppressed[position] else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
@@ -253,19 +317,20 @@ def _table(table: Table, number: str) -> str:
 
 
 def _figure(figure: Figure, number: str) -> str:
-    height = _height(figure)
+    height = figure_height(figure)
     caption = f"<b>{esc(number)}. {esc(figure.title)}</b>"
     if figure.caption:
         caption += " " + esc(figure.caption)
     anchor = figure_anchor(figure)
     return (f'<figure class="chart" id="{esc(anchor)}"><div class="plot" id="{esc(anchor)}-plot" '
-            f'style="height:{height}px" role="img" aria-label="{esc(figure.title)}"></div>'
+            f'style="min-height:{height}px" role="img" aria-label="{esc(figure.title)}"></div>'
             f"<figcaption>{caption}</figcaption></figure>")
 
 
-def _height(figure: Figure) -> int:
+def figure_height(figure: Figure) -> int:
+    fig = figure.figure
     try:
-        height = figure.figure.layout.height
+        height = (fig.get("layout") or {}).get("height") if isinstance(fig, dict) else fig.layout.height
     except AttributeError:
         height = None
     return int(height) if height else DEFAULT_FIGURE_HEIGHT
@@ -280,18 +345,34 @@ def figure_json(fig) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _figure_script(figures: list[Figure]) -> str:
+def figure_script(figures: list[Figure]) -> str:
+    """Every figure's JSON in its own ``<script type="application/json">`` element (parsed only when the figure
+    is drawn, so the first figure does not wait for the others), and the script that draws them in order."""
     import json
 
-    specs = ",\n".join(f'["{figure_anchor(f)}-plot",{figure_json(f.figure)}]' for f in figures)
+    specs = "\n".join(f'<script type="application/json" class="figure-spec" data-plot="{figure_anchor(f)}-plot">'
+                      f"{figure_json(f.figure)}</script>" for f in figures)
     config = json.dumps(PLOTLY_CONFIG, sort_keys=True)
-    return ("<script>\n(function () {\n"
-            f"var config = {config};\nvar specs = [\n{specs}\n];\n"
-            "specs.forEach(function (s) {\n"
-            "  var layout = s[1].layout || {}; layout.autosize = true; delete layout.width;\n"
-            "  Plotly.newPlot(s[0], s[1].data || [], layout, config);\n"
+    return (specs + "\n<script>\n" + LOADER + "(function () {\n"
+            f"var config = {config};\n"
+            "var specs = Array.prototype.slice.call(document.querySelectorAll('script.figure-spec'));\n"
+            "loadPlotly(function () {\n"
+            "  var i = 0;\n"
+            "  function next() {\n"  # one figure at a time, so the first one appears at once
+            "    if (i >= specs.length) { document.body.setAttribute('data-figures-drawn', String(i)); return; }\n"
+            "    var el = specs[i++], id = el.getAttribute('data-plot'), fig = JSON.parse(el.textContent);\n"
+            "    var layout = fig.layout || {}; layout.autosize = true; delete layout.width;\n"
+            "    Plotly.newPlot(id, fig.data || [], layout, config).then(function () {\n"
+            "      if (i === 1) performance.mark('first-figure');\n"
+            "      if (layout.height) document.getElementById(id).style.minHeight = '';\n"
+            "      setTimeout(next, 0);\n"
+            "    });\n"
+            "  }\n"
+            "  next();\n"
             "});\n"
             "window.addEventListener('beforeprint', function () {\n"
-            "  specs.forEach(function (s) { Plotly.Plots.resize(document.getElementById(s[0])); });\n"
+            "  if (window.Plotly) specs.forEach(function (el) {\n"
+            "    Plotly.Plots.resize(document.getElementById(el.getAttribute('data-plot')));\n"
+            "  });\n"
             "});\n"
             "})();\n</script>")

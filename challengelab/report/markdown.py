@@ -1,18 +1,15 @@
 """The report as Markdown: GitHub-style tables, with the figures as PNG files in a folder beside it.
 
-Static figures come from kaleido 1.x driving the system's Chromium (Debian's ``/usr/bin/chromium``; kaleido's
-own browser download helpers are never called). All figures are exported in one browser session, with MathJax
-disabled so that nothing is fetched from a CDN.
+Static figures are drawn by the system's Chromium (Debian's ``/usr/bin/chromium``; nothing is downloaded) the
+way the HTML report draws them: one page with every figure, each captured at twice its size over the DevTools
+pipe of :class:`challengelab.report.pdf.DevTools` — one browser for all figures, no per-figure start-up.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from challengelab.report.document import (
@@ -50,12 +47,14 @@ def render_markdown(report: Report, *, figure_dir: str = "figures", with_figures
         lines += [f"Generated {md(report.generated)}", ""]
     if report.synthetic:
         lines += [f"> **{md(report.synthetic_text)}**", ""]
-    lines += ["## Contents", ""]
+    contents = ["## Contents", ""]
     for number, section in enumerate(report.sections, start=1):
-        lines.append(f"{number}. [{md(section.title)}](#{section.anchor})")
-    lines.append("")
+        contents.append(f"{number}. [{md(section.title)}](#{section.anchor})")
+    contents.append("")
     n_table = n_figure = 0
     for number, section in enumerate(report.sections, start=1):
+        if number == report.contents_after + 1:
+            lines += contents
         lines += [f'<a id="{section.anchor}"></a>', "", f"## {number}. {md(section.title)}", ""]
         for block in section.blocks:
             if isinstance(block, Paragraph):
@@ -94,13 +93,17 @@ def render_markdown(report: Report, *, figure_dir: str = "figures", with_figures
 
 
 def markdown_table(table: Table) -> list[str]:
+    if not table.on_page:
+        from challengelab.report.html import off_page_text
+
+        return [f"*{md(off_page_text(table))}*"]
     frame, cut = table.shown()
     columns = list(frame.columns)
     if not columns:
         return ["(empty table)"]
     kinds = {c: table.kind(c) for c in columns}
     align = ["---:" if kinds[c] != "text" else "---" for c in columns]
-    out = ["| " + " | ".join(md(c) for c in columns) + " |", "|" + "|".join(align) + "|"]
+    out = ["| " + " | ".join(md(table.header(c)) for c in columns) + " |", "|" + "|".join(align) + "|"]
     for row in frame.itertuples(index=False, name=None):
         out.append("| " + " | ".join(_cell(v, kinds[c]) for c, v in zip(columns, row)) + " |")
     if len(frame) == 0:
@@ -131,132 +134,77 @@ def find_chromium() -> str | None:
     return None
 
 
-class _Session:
-    """The kaleido browser started ahead of time by :func:`kaleido_session` (None when there is none)."""
+def figures_page(figures: list[Figure], width: int) -> str:
+    """A bare page that draws ``figures`` one below the other, ``width`` pixels wide (for PNG export)."""
+    from challengelab.report.html import figure_anchor, figure_height, figure_script, plotly_js_packed
 
-    started_here = False
-    previous_browser_path: str | None = None
-
-
-def _server():
-    import kaleido
-
-    return kaleido._global_server  # noqa: SLF001 - the documented start_sync_server() singleton
-
-
-@contextmanager
-def kaleido_session(enabled: bool = True) -> Iterator[None]:
-    """Start kaleido's browser in the background now, so that it is ready when the figures are.
-
-    Chromium takes a few seconds to start and load plotly.js; started before the analysis runs, that time
-    overlaps with the computation. The session is closed on exit (only if it was started here). Does nothing
-    when ``enabled`` is false, Chromium or kaleido is missing, or a session is already running.
-    """
-    chromium = find_chromium() if enabled else None
-    if chromium is None:
-        yield
-        return
-    try:
-        import kaleido
-    except ImportError:  # pragma: no cover
-        yield
-        return
-    if _server().is_running():
-        yield
-        return
-    _Session.previous_browser_path = os.environ.get("BROWSER_PATH")
-    os.environ["BROWSER_PATH"] = chromium
-    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
-    _Session.started_here = True
-    try:
-        yield
-    finally:
-        _Session.started_here = False
-        if _server().is_running():
-            thread = getattr(_server(), "_thread", None)
-            if thread is not None and thread.is_alive():
-                kaleido.stop_sync_server(silence_warnings=True)
-            else:  # the browser died: reset the singleton without waiting for it
-                _server()._initialized = False  # noqa: SLF001
-        if _Session.previous_browser_path is None:
-            os.environ.pop("BROWSER_PATH", None)
-        else:
-            os.environ["BROWSER_PATH"] = _Session.previous_browser_path
-
-
-def _run_in_session(jobs: list[dict], timeout: float) -> object:
-    """Send the jobs to the running kaleido server, watching that its browser thread stays alive."""
-    import kaleido
-
-    server_thread = getattr(_server(), "_thread", None)
-    box: dict[str, object] = {}
-
-    def call() -> None:
-        try:
-            box["result"] = kaleido.write_fig_from_object_sync(jobs, cancel_on_error=False)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            box["error"] = exc
-
-    worker = threading.Thread(target=call, name="challengelab-png", daemon=True)
-    worker.start()
-    deadline = time.monotonic() + timeout
-    while worker.is_alive():
-        worker.join(0.25)
-        if worker.is_alive() and server_thread is not None and not server_thread.is_alive():
-            raise FigureExportError("static figure export failed: kaleido's browser stopped")
-        if time.monotonic() > deadline:
-            raise FigureExportError(f"static figure export did not finish within {timeout:.0f} s")
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box.get("result")
+    divs = "".join(f'<div class="plot" id="{figure_anchor(f)}-plot" style="width:{width}px;'
+                   f'height:{figure_height(f)}px"></div>' for f in figures)
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
+            "<style>.modebar-container { display: none !important; }</style>"
+            f'<script id="plotlyjs" type="application/gzip;base64">{plotly_js_packed()}</script></head>'
+            f'<body style="margin:0;background:#fff">{divs}{figure_script(figures)}</body></html>')
 
 
 def write_figure_pngs(figures: list[Figure], folder: Path, *, width: int = FIGURE_WIDTH,
                       scale: int = FIGURE_SCALE, timeout: float = 600) -> list[Path]:
-    """Export every figure to ``folder/<name>.png`` in one kaleido/Chromium session (MathJax off).
+    """Export every figure to ``folder/<name>.png``: one headless Chromium draws them all on one page (as the
+    HTML report does) and each figure's area is captured at ``scale`` times its CSS size.
 
-    Uses the browser of :func:`kaleido_session` when one was started, else starts one for these figures.
+    Raises :class:`FigureExportError` when there is no Chromium or it fails.
     """
+    import base64
+    import json
+    import tempfile
+
+    from challengelab.report.pdf import READY, DevTools, PdfError
+
     if not figures:
         return []
     chromium = find_chromium()
     if chromium is None:
         raise FigureExportError("no Chromium found (install Debian's 'chromium' package or set "
                                 "CHALLENGELAB_CHROMIUM); static PNG figures were not made")
-    try:
-        import kaleido
-    except ImportError as exc:  # pragma: no cover - kaleido is a dependency of reports
-        raise FigureExportError("kaleido is not installed; static PNG figures were not made") from exc
     folder.mkdir(parents=True, exist_ok=True)
-    jobs, paths = [], []
-    for figure in figures:
-        fig_dict = figure.figure if isinstance(figure.figure, dict) else figure.figure.to_dict()
-        height = (fig_dict.get("layout") or {}).get("height") or 440
-        path = folder / figure_filename(figure)
-        paths.append(path)
-        jobs.append({"fig": fig_dict, "path": str(path),
-                     "opts": {"format": "png", "width": width, "height": int(height), "scale": scale}})
-    if _Session.started_here and _server().is_running():
+    paths = [folder / figure_filename(f) for f in figures]
+    with tempfile.TemporaryDirectory(prefix="challengelab-png-") as scratch:
+        page = Path(scratch) / "figures.html"
+        page.write_text(figures_page(figures, width), encoding="utf-8")
         try:
-            errors = _run_in_session(jobs, timeout)
-        except FigureExportError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many kinds
-            raise FigureExportError(f"static figure export failed: {exc}") from exc
-    else:
-        previous = os.environ.get("BROWSER_PATH")
-        os.environ["BROWSER_PATH"] = chromium
+            browser = DevTools(chromium, Path(scratch) / "profile", timeout)
+        except OSError as exc:
+            raise FigureExportError(f"could not start Chromium ({chromium}): {exc}") from exc
         try:
-            errors = kaleido.write_fig_from_object_sync(jobs, kopts={"mathjax": False}, cancel_on_error=False)
-        except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many kinds
+            url = page.as_uri()
+            target = browser.send("Target.createTarget", {"url": url})["targetId"]
+            session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            browser.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": 800,
+                                                                "deviceScaleFactor": scale, "mobile": False},
+                         session)
+            deadline = time.monotonic() + timeout
+            while not browser.send("Runtime.evaluate", {"expression": READY.format(url=json.dumps(url)),
+                                                        "returnByValue": True}, session)["result"].get("value"):
+                if time.monotonic() > deadline:
+                    raise FigureExportError(f"static figure export did not finish within {timeout:.0f} s")
+                time.sleep(0.05)
+            total = browser.send("Runtime.evaluate", {"expression": "document.documentElement.scrollHeight",
+                                                      "returnByValue": True}, session)["result"]["value"]
+            # one viewport as tall as the page: every capture is then a crop, without a new layout
+            browser.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": int(total),
+                                                                "deviceScaleFactor": scale, "mobile": False},
+                         session)
+            boxes = browser.send("Runtime.evaluate", {"returnByValue": True, "expression": (
+                "[...document.querySelectorAll('.plot')].map(e => { const r = e.getBoundingClientRect(); "
+                "return [r.left + scrollX, r.top + scrollY, r.width, r.height]; })")}, session)["result"]["value"]
+            for path, (x, y, w, h) in zip(paths, boxes):
+                shot = browser.send("Page.captureScreenshot", {
+                    "format": "png", "captureBeyondViewport": False, "optimizeForSpeed": True,
+                    "clip": {"x": x, "y": y, "width": w, "height": h, "scale": 1}}, session)
+                path.write_bytes(base64.b64decode(shot["data"]))
+        except PdfError as exc:
             raise FigureExportError(f"static figure export failed: {exc}") from exc
         finally:
-            if previous is None:
-                os.environ.pop("BROWSER_PATH", None)
-            else:
-                os.environ["BROWSER_PATH"] = previous
-    if errors:
-        raise FigureExportError(f"static figure export failed: {errors[0]}")
+            browser.close()
     missing = [p.name for p in paths if not p.is_file() or p.stat().st_size == 0]
     if missing:
         raise FigureExportError(f"static figure export produced no file for {', '.join(missing)}")

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -30,6 +30,15 @@ class RankingRun:
     consensus: pd.DataFrame | None
     consensus_method: str
     level: float = 0.95
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def boot_table(self, name: str) -> pd.DataFrame:
+        """A bootstrap summary computed once: ``rank_intervals`` (at :attr:`level`), ``winner_frequencies``,
+        ``kendall_tau`` or ``rank_frequencies``."""
+        if name not in self._cache:
+            method = getattr(self.boot, name)
+            self._cache[name] = method(self.level) if name == "rank_intervals" else method()
+        return self._cache[name]
 
 
 def run_ranking(assessment, spec, *, n_boot: int = 1000, seed: int | None = None,
@@ -50,14 +59,15 @@ def run_ranking(assessment, spec, *, n_boot: int = 1000, seed: int | None = None
             warnings.simplefilter("ignore")  # single-case tasks are reported in the text instead
             boot = bootstrap(assessment, spec=spec, n_boot=n_boot, seed=seed, progress=False)
     cons = None
-    if ranking["task"].nunique() > 1:
+    if recurring_algorithms(ranking)[0]:
         step("consensus ranking")
         cons = consensus(ranking, method=consensus_method)
     return RankingRun(assessment, spec, ranking, boot, cons, consensus_method, level)
 
 
 def _caption(fig) -> str:
-    meta = getattr(fig.layout, "meta", None)
+    layout = fig.get("layout", {}) if isinstance(fig, dict) else fig.layout
+    meta = layout.get("meta") if isinstance(layout, dict) else getattr(layout, "meta", None)
     return str(meta.get("caption", "")) if isinstance(meta, dict) else ""
 
 
@@ -115,120 +125,293 @@ def ranking_methods_text(run: RankingRun, n_boot: int, seed: int | None, version
     return text
 
 
+#: A task's winner is called uncertain when it ranks first in fewer than this share of the bootstrap replicates.
+WINNER_THRESHOLD = 0.5
+#: Above this many per-case values the podium plot (every value drawn twice) is left out of the ranking report.
+PODIUM_MAX_VALUES = 5000
+#: Listings longer than this many rows go to the workbook and CSV only.
+PAGE_ROWS = 120
+HEADERS = {"n_algorithms": "Algorithms", "n_cases": "Cases", "winner_frequency": "Winner first in",
+           "winner_rank_low": "Winner's rank from", "winner_rank_high": "Winner's rank to",
+           "median_interval_width": "Median rank-interval width", "median_kendall_tau": "Median Kendall's tau",
+           "uncertain_winner": "Winner uncertain", "smaller_is_better": "Smaller is better", "full_rank": "Rank",
+           "median_rank": "Median bootstrap rank", "mean_rank": "Mean bootstrap rank", "lower": "Rank from",
+           "upper": "Rank to", "frequency": "Share of replicates", "first": "First", "second": "Second",
+           "third": "Third", "algorithm_rank": "Rank of algorithm", "versus_rank": "Rank of versus",
+           "method": "Ranking method", "mean_rank_consensus": "Mean rank"}
+
+
+def assessment_is_synthetic(assessment) -> bool:
+    """Whether the per-case results are synthetic: ``assessment.synthetic`` when the loader sets it, else a
+    leading ``# ... SYNTHETIC ...`` comment line of the source file (as in the bundled example)."""
+    flag = getattr(assessment, "synthetic", None)
+    if flag is not None:
+        return bool(flag)
+    from pathlib import Path
+
+    source = Path(str(getattr(assessment, "source", "")))
+    if source.suffix.lower() not in (".csv", ".tsv", ".txt") or not source.is_file():
+        return False
+    with source.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                return False
+            if "synthetic" in line.lower():
+                return True
+    return False
+
+
+def recurring_algorithms(ranking: pd.DataFrame) -> tuple[bool, str]:
+    """Whether combining tasks means anything: ``(True, "")`` when most algorithms take part in two or more
+    tasks, else ``(False, sentence saying why consensus and task clustering are not shown)``.
+
+    >>> r = pd.DataFrame({"task": ["T1", "T1", "T2", "T2"], "algorithm": ["A", "B", "C", "D"], "rank": [1, 2, 1, 2]})
+    >>> recurring_algorithms(r)[0]
+    False
+    """
+    n_tasks = ranking["task"].nunique()
+    if n_tasks < 2:
+        return False, "There is one task, so there is no consensus ranking over tasks."
+    per_algorithm = ranking.groupby("algorithm", sort=False)["task"].nunique()
+    recurring = int((per_algorithm >= 2).sum())
+    if per_algorithm.median() >= 2:
+        return True, ""
+    which = ("every algorithm takes part in one task only" if recurring == 0 else
+             f"only {recurring} of {len(per_algorithm):,} algorithms take part in more than one task")
+    return False, (f"No consensus ranking and no clustering of tasks: {which}, so the tasks rank different "
+                   "algorithms. A consensus would put every task's winner first and the task distances would all "
+                   "be equal, which says nothing about the algorithms.")
+
+
+def stability_table(run: RankingRun) -> pd.DataFrame:
+    """One row per task: size, winner, how often the winner ranks first over the bootstrap replicates, its rank
+    interval, the median rank-interval width, the median Kendall's tau-b and whether the winner is uncertain."""
+    summary = run.assessment.summary()[["task", "n_algorithms", "n_cases"]]
+    full = run.ranking.sort_values(["rank"], kind="stable").drop_duplicates("task")[["task", "algorithm"]]
+    out = summary.merge(full.rename(columns={"algorithm": "winner"}), on="task", how="left")
+    if run.boot is None or not run.boot.tasks:
+        return out
+    wins = run.boot_table("winner_frequencies")
+    best = wins[wins["full_rank"] == wins.groupby("task")["full_rank"].transform("min")]
+    best = best.sort_values("frequency", ascending=False, kind="stable").drop_duplicates("task")
+    intervals = run.boot_table("rank_intervals")
+    width = (intervals["upper"] - intervals["lower"]).groupby(intervals["task"]).median().rename(
+        "median_interval_width")
+    winner_iv = intervals.merge(best[["task", "algorithm"]], on=["task", "algorithm"])
+    tau = run.boot_table("kendall_tau").groupby("task")["kendall_tau"].median().rename("median_kendall_tau")
+    out = out.drop(columns="winner").merge(
+        best[["task", "algorithm", "frequency"]].rename(columns={"algorithm": "winner",
+                                                                 "frequency": "winner_frequency"}),
+        on="task", how="left")
+    out = out.merge(winner_iv[["task", "lower", "upper"]].rename(
+        columns={"lower": "winner_rank_low", "upper": "winner_rank_high"}), on="task", how="left")
+    out = out.merge(width, left_on="task", right_index=True, how="left").merge(
+        tau, left_on="task", right_index=True, how="left")
+    out["uncertain_winner"] = out["winner_frequency"].lt(WINNER_THRESHOLD).where(out["winner_frequency"].notna())
+    return out.reset_index(drop=True)
+
+
+def podium_table(ranking: pd.DataFrame) -> pd.DataFrame:
+    """The first three algorithms of every task (ties share a place and are listed together)."""
+    place = ranking.groupby("task", sort=False)["rank"].rank(method="dense")
+    top = ranking.assign(place=place)[place <= 3]
+    names = top.groupby(["task", "place"], sort=False)["algorithm"].agg(lambda a: ", ".join(map(str, a)))
+    rows = []
+    for task in pd.unique(ranking["task"]):
+        rows.append({"task": task, **{column: names.get((task, float(i)), "")
+                                      for i, column in enumerate(("first", "second", "third"), start=1)}})
+    return pd.DataFrame(rows, columns=["task", "first", "second", "third"])
+
+
+def _table(name: str, title: str, frame: pd.DataFrame, caption: str = "", **kwargs) -> Table:
+    """A table of the ranking report: human headers, and long listings in the workbook only."""
+    frame = frame.reset_index(drop=True)
+    kwargs.setdefault("on_page", len(frame) <= PAGE_ROWS)
+    return Table(name, title, frame, caption, labels=HEADERS, **kwargs)
+
+
 def build_ranking_report(run: RankingRun, provenance: Provenance, *, title: str | None = None,
                          n_boot: int = 0, spec_yaml: str = "") -> Report:
-    from challengelab.figures import ranking as rfig
+    """The ranking report: stability across tasks first, then methods, per-task detail (one figure per kind with
+    a task menu), uncertainty, pairwise tests, tasks and methods compared, the data, and reproducibility."""
+    from pathlib import Path
+
+    assessment = run.assessment
+    stability = stability_table(run)
+    recur, why_not = recurring_algorithms(run.ranking)
+    sections = [
+        _summary_section(run, stability, why_not),
+        _methods_section(run, n_boot, provenance, spec_yaml),
+        _rankings_section(run),
+        _uncertainty_section(run),
+        _significance_section(run),
+        _across_section(run, recur, why_not),
+        _data_section(run),
+        reproducibility_section(provenance),
+    ]
+    synthetic = assessment_is_synthetic(assessment)
+    n_tasks, n_algorithms = len(stability), int(assessment.data["algorithm"].nunique())
+    return Report(title=title or f"Ranking report: {Path(str(assessment.source)).name}",
+                  subtitle=f"{n_tasks} tasks, {n_algorithms} algorithms; {run.spec.label()}",
+                  sections=[s for s in sections if s is not None], generated=provenance.created,
+                  synthetic=synthetic, synthetic_text=SYNTHETIC_TEXT, contents_after=1,
+                  readme=[("what", "Ranking report made by challengelab rank"), ("data", provenance.data),
+                          ("synthetic data", "YES: simulated per-case results, not real challenge data"
+                           if synthetic else "no"),
+                          ("ranking", run.spec.label()), ("generated (UTC)", provenance.created),
+                          ("regenerate with", provenance.command)])
+
+
+SYNTHETIC_TEXT = ("SYNTHETIC DATA: this report was made from simulated per-case results, not from real challenge "
+                  "submissions. Do not cite its rankings as findings.")
+
+
+def _summary_section(run: RankingRun, stability: pd.DataFrame, why_not: str) -> Section:
+    from challengelab.figures.task_panels import stability_overview
 
     assessment = run.assessment
     summary = assessment.summary()
-    n_tasks = len(summary)
-    n_algorithms = int(assessment.data["algorithm"].nunique())
-    sections: list[Section] = []
-
-    # 1. Summary
-    s1 = Section("Summary")
-    winners = run.ranking[run.ranking["rank"] == 1].groupby("task", sort=False)["algorithm"].apply(
-        lambda a: ", ".join(map(str, a)))
-    s1.add(Paragraph(f"{n_tasks} task{'s' if n_tasks != 1 else ''}, {n_algorithms} algorithms, "
-                     f"{int(summary['n_cases'].sum())} cases, {len(assessment.missing)} missing results; "
-                     f"ranking method: {run.spec.label()}.", emphasis=True))
-    for task, names in winners.items():
-        s1.add(Paragraph(f"Task {task}: ranked first: {names}."))
+    section = Section("Summary")
+    n_tasks, n_algorithms = len(summary), int(assessment.data["algorithm"].nunique())
+    text = (f"{n_tasks} task{'s' if n_tasks != 1 else ''}, {n_algorithms:,} algorithms, "
+            f"{int(summary['n_cases'].sum()):,} cases, {len(assessment.missing):,} missing results; ranking "
+            f"method: {run.spec.label()}.")
+    if "uncertain_winner" in stability.columns:
+        uncertain = stability[stability["uncertain_winner"].fillna(False).astype(bool)]
+        text += (f" Over {run.boot.n_boot:,} bootstrap replicates of the cases, the winner of {len(uncertain)} of "
+                 f"{len(stability)} tasks ranks first in fewer than {WINNER_THRESHOLD:.0%} of the replicates "
+                 "(uncertain winner); the median Kendall's tau-b between bootstrap and full-data rankings is "
+                 f"{stability['median_kendall_tau'].median():.2f} over tasks.")
+    section.add(Paragraph(text, emphasis=True))
     if run.consensus is not None and len(run.consensus):
         top = run.consensus[run.consensus["rank"] == run.consensus["rank"].min()]["algorithm"]
-        s1.add(Paragraph(f"Consensus over tasks ({run.consensus_method}): {', '.join(map(str, top))} first."))
-    s1.add(Table("data", "Assessment data by task", summary,
-                 "Algorithms, cases and missing results per task, and the metric's direction."))
-    if assessment.has_missing:
-        s1.add(Notice(f"{len(assessment.missing)} algorithm x case results are missing; see the table "
-                      "'missing' and the methods for how they were treated.", kind="warning"))
-        s1.add(Table("missing", "Missing results", assessment.missing.reset_index(drop=True)))
-    sections.append(s1)
+        section.add(Paragraph(f"Consensus over tasks ({run.consensus_method}): {', '.join(map(str, top))} first."))
+    elif why_not and n_tasks > 1:
+        section.add(Paragraph(why_not))
+    caption = ("Per task: the full-data winner, the share of bootstrap replicates in which it ranks first, its "
+               f"{run.level:.0%} bootstrap rank interval, the median width of all algorithms' rank intervals and "
+               "the median Kendall's tau-b; a winner is uncertain when it ranks first in fewer than "
+               f"{WINNER_THRESHOLD:.0%} of the replicates.")
+    section.add(_table("stability", "Stability of the ranking per task", stability, caption, on_page=True,
+                       kinds={"winner_frequency": "share", "winner_rank_low": "int", "winner_rank_high": "int",
+                              "median_interval_width": "num", "median_kendall_tau": "num"}))
+    if "winner_frequency" in stability.columns and len(stability) > 1:
+        section.add(_fig("stability", "How certain is each task's winner?",
+                         stability_overview(stability, threshold=WINNER_THRESHOLD)))
+    return section
 
-    # 2. Methods
-    s2 = Section("Methods")
+
+def _methods_section(run: RankingRun, n_boot: int, provenance: Provenance, spec_yaml: str) -> Section:
+    section = Section("Methods")
     for paragraph in ranking_methods_text(run, n_boot, provenance.seed, provenance.versions):
-        s2.add(Paragraph(paragraph))
+        section.add(Paragraph(paragraph))
     if spec_yaml:
-        s2.add(Paragraph("The full ranking specification is listed in the reproducibility section."))
-    sections.append(s2)
+        section.add(Paragraph("The full ranking specification is listed in the reproducibility section."))
+    return section
 
-    # 3. Rankings
-    s3 = Section("Rankings")
-    s3.add(Table("ranking", "Ranking per task", run.ranking.reset_index(drop=True),
-                 "Score: the aggregate (aggregate-then-rank), the aggregated case rank (rank-then-aggregate) or "
-                 "the share of significant wins (test-then-rank)."))
-    s3.add(_fig("podium", "Podium", rfig.podium(assessment, run.ranking)))
-    s3.add(_fig("ranking_heatmap", "Ranking heat map", rfig.ranking_heatmap(assessment, run.ranking)))
-    s3.add(_fig("dot_and_boxplot", "Metric values per algorithm", rfig.dot_and_boxplot(assessment, run.ranking)))
-    sections.append(s3)
 
-    # 4. Uncertainty
-    if run.boot is not None and run.boot.tasks:
-        s4 = Section("Ranking uncertainty (bootstrap)")
-        intervals = run.boot.rank_intervals(run.level)
-        s4.add(Table("rank_intervals", "Bootstrap rank intervals", intervals.reset_index(drop=True),
-                     f"{run.level:.0%} intervals of the rank over {run.boot.n_boot} bootstrap samples."))
-        s4.add(Table("winner_frequency", "How often each algorithm ranks first",
-                     run.boot.winner_frequencies().reset_index(drop=True), kinds={"frequency": "share"}))
-        tau = run.boot.kendall_tau()
-        tau_summary = tau.groupby("task", sort=False)["kendall_tau"].describe()[
-            ["count", "mean", "25%", "50%", "75%", "min"]].reset_index().rename(
-            columns={"count": "n_replicates", "25%": "q1", "50%": "median", "75%": "q3"})
-        s4.add(Table("stability", "Ranking stability (Kendall's tau-b, bootstrap vs. full data)", tau_summary))
-        s4.add(_fig("blob_plot", "Blob plot of bootstrap ranks", rfig.blob_plot(run.boot, level=run.level)))
-        s4.add(_fig("rank_frequency", "Rank frequencies", rfig.rank_frequency_bars(run.boot)))
-        s4.add(_fig("kendall_tau", "Stability: Kendall's tau", rfig.kendall_tau_violin(run.boot)))
-        sections.append(s4)
+def _rankings_section(run: RankingRun) -> Section:
+    from challengelab.figures import task_panels as panels
+    from challengelab.ranking import case_ranks
 
-    # 5. Significance
-    s5 = Section("Pairwise significance")
-    largest = int(summary["n_algorithms"].max()) if len(summary) else 0
-    if largest <= MAX_SIGNIFICANCE_ALGORITHMS:
-        kwargs = {"alpha": run.spec.alpha, "adjust": run.spec.adjust if run.spec.adjust != "none" else "holm"}
-        if run.spec.na_treat is not None:
-            kwargs["na_treat"] = run.spec.na_treat
-        try:
-            table = rfig.significance_map_plot_table(assessment, **kwargs)
-        except ValueError as exc:
-            s5.add(Notice(f"The pairwise tests could not be run: {exc}", kind="warning"))
-        else:
-            s5.add(Paragraph("One-sided paired Wilcoxon signed-rank tests for every ordered pair of algorithms, "
-                             f"p-values adjusted per task ({kwargs['adjust']}), alpha = {kwargs['alpha']:g}."))
-            s5.add(Table("pairwise_tests", "Pairwise tests", table.reset_index(drop=True)))
-            s5.add(_fig("significance_map", "Significance map", rfig.significance_map_plot(table=table)))
+    assessment, ranking = run.assessment, run.ranking
+    section = Section("Rankings per task")
+    section.add(_table("podium", "The first three of every task", podium_table(ranking), on_page=True))
+    section.add(_table("ranking", "Ranking per task", ranking,
+                       "Score: the aggregate (aggregate-then-rank), the aggregated case rank (rank-then-aggregate) or "
+                       "the share of significant wins (test-then-rank)."))
+    ranks = case_ranks(assessment, ties=run.spec.ties)
+    section.add(_fig("values", "Per-case values", panels.boxplot_by_task(assessment, ranking)))
+    section.add(_fig("ranking_heatmap", "Ranking heat map", panels.heatmap_by_task(ranks, ranking)))
+    if len(assessment.data) <= PODIUM_MAX_VALUES:
+        section.add(_fig("podium_plot", "Podium", panels.podium_by_task(ranks, ranking)))
     else:
-        s5.add(Notice(f"Skipped: a task has {largest} algorithms (more than {MAX_SIGNIFICANCE_ALGORITHMS}).",
-                      kind="info"))
-    sections.append(s5)
+        section.add(Paragraph(f"The podium plot is left out at this size ({len(assessment.data):,} per-case values); "
+                              "the ranking heat map shows the same per-case ranks."))
+    return section
 
-    # 6. Across tasks and methods
-    s6 = Section("Across tasks and ranking methods")
-    if run.consensus is not None:
-        s6.add(Table("consensus", f"Consensus ranking ({run.consensus_method})",
-                     run.consensus.reset_index(drop=True)))
+
+def _uncertainty_section(run: RankingRun) -> Section | None:
+    from challengelab.figures import task_panels as panels
+
+    if run.boot is None or not run.boot.tasks:
+        return None
+    section = Section("Ranking uncertainty (bootstrap)")
+    intervals = run.boot_table("rank_intervals")
+    first = _least_certain_task(run)
+    section.add(_fig("blob_plot", "Bootstrap ranks",
+                     panels.blob_by_task(run.boot_table("rank_frequencies"), intervals, level=run.level, first=first)))
+    section.add(_fig("kendall_tau", "Ranking stability per task", panels.tau_boxes(run.boot_table("kendall_tau"))))
+    section.add(_table("rank_intervals", "Bootstrap rank intervals", intervals,
+                       f"{run.level:.0%} intervals of the rank over {run.boot.n_boot:,} bootstrap samples."))
+    section.add(_table("winner_frequency", "How often each algorithm ranks first", run.boot_table("winner_frequencies"),
+                       kinds={"frequency": "share"}))
+    return section
+
+
+def _least_certain_task(run: RankingRun):
+    wins = run.boot_table("winner_frequencies")
+    best = wins[wins["full_rank"] == wins.groupby("task")["full_rank"].transform("min")]
+    per_task = best.groupby("task", sort=False)["frequency"].max()
+    return per_task.idxmin() if len(per_task) else None
+
+
+def _significance_section(run: RankingRun) -> Section:
+    from challengelab.figures import ranking as rfig
+    from challengelab.figures import task_panels as panels
+
+    section = Section("Pairwise significance")
+    spec = run.spec
+    adjust = spec.adjust if spec.adjust != "none" else "holm"
+    kwargs = {"alpha": spec.alpha, "adjust": adjust}
+    if spec.na_treat is not None:
+        kwargs["na_treat"] = spec.na_treat
+    try:
+        table = rfig.significance_map_plot_table(run.assessment, **kwargs)
+    except ValueError as exc:
+        section.add(Notice(f"The pairwise tests could not be run: {exc}", kind="warning"))
+        return section
+    section.add(Paragraph("One-sided paired Wilcoxon signed-rank tests for every ordered pair of algorithms, "
+                          f"p-values adjusted per task ({adjust}), alpha = {spec.alpha:g}."))
+    section.add(_fig("significance_map", "Significance map", panels.significance_by_task(table)))
+    section.add(_table("pairwise_tests", "Pairwise tests", table))
+    return section
+
+
+def _across_section(run: RankingRun, recur: bool, why_not: str) -> Section:
+    from challengelab.figures import ranking as rfig
+    from challengelab.figures import task_panels as panels
+
+    section = Section("Across tasks and ranking methods")
+    n_tasks = run.ranking["task"].nunique()
+    if run.consensus is not None and recur:
+        section.add(_table("consensus", f"Consensus ranking ({run.consensus_method})", run.consensus))
         if n_tasks >= 3:
-            s6.add(_fig("task_dendrogram", "Tasks clustered by their rankings", rfig.task_dendrogram(run.ranking)))
+            section.add(_fig("task_dendrogram", "Tasks clustered by their rankings",
+                             rfig.task_dendrogram(run.ranking)))
+    elif n_tasks > 1:
+        section.add(Notice(why_not, kind="info", title="Consensus and task clustering not shown"))
     na = {"na_treat": run.spec.na_treat} if run.spec.na_treat is not None else {}
     try:
-        lines = rfig.method_lines_table(assessment, **na)
+        lines = rfig.method_lines_table(run.assessment, **na)
     except Exception as exc:  # noqa: BLE001 - e.g. missing values without na_treat
-        s6.add(Notice(f"Comparison of ranking methods not possible: {exc}", kind="warning"))
-    else:
-        s6.add(Table("methods_compared", "Ranks under different ranking methods", lines.reset_index(drop=True)))
-        s6.add(_fig("method_lines", "Ranks under different ranking methods", rfig.method_lines(table=lines)))
-    sections.append(s6)
+        section.add(Notice(f"Comparison of ranking methods not possible: {exc}", kind="warning"))
+        return section
+    section.add(_fig("method_lines", "Ranks under different ranking methods", panels.method_lines_by_task(lines)))
+    section.add(_table("methods_compared", "Ranks under different ranking methods", lines))
+    return section
 
-    # 7. Reproducibility
-    sections.append(reproducibility_section(provenance))
-    from pathlib import Path
 
-    return Report(title=title or f"Ranking report: {Path(str(assessment.source)).name}",
-                  subtitle=f"{n_tasks} tasks, {n_algorithms} algorithms; {run.spec.label()}",
-                  sections=sections, generated=provenance.created,
-                  readme=[("what", "Ranking report made by challengelab rank"), ("data", provenance.data),
-                          ("ranking", run.spec.label()), ("generated (UTC)", provenance.created),
-                          ("regenerate with", provenance.command)])
+def _data_section(run: RankingRun) -> Section:
+    assessment = run.assessment
+    section = Section("Appendix: the data")
+    section.add(_table("data", "Assessment data by task", assessment.summary(),
+                       "Algorithms, cases and missing results per task, and the metric's direction.", on_page=True))
+    if assessment.has_missing:
+        section.add(Notice(f"{len(assessment.missing):,} algorithm x case results are missing; see the table "
+                           "'missing' and the methods for how they were treated.", kind="warning"))
+        section.add(_table("missing", "Missing results", assessment.missing))
+    return section
 
 
 def reproducibility_section(provenance: Provenance) -> Section:

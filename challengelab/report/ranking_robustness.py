@@ -222,7 +222,8 @@ def _in_order(table: pd.DataFrame, tasks: list) -> pd.DataFrame:
 
 
 def _caption(fig) -> str:
-    meta = getattr(fig.layout, "meta", None)
+    layout = fig.get("layout", {}) if isinstance(fig, dict) else fig.layout
+    meta = layout.get("meta") if isinstance(layout, dict) else getattr(layout, "meta", None)
     return str(meta.get("caption", "")) if isinstance(meta, dict) else ""
 
 
@@ -233,6 +234,7 @@ def _fig(name: str, title: str, fig) -> Figure:
 def build_ranking_robustness_section(run: RobustnessRun, *, min_cell: int, labels: dict | None = None) -> Section:
     """Arrange a :class:`RobustnessRun` as a report :class:`~challengelab.report.document.Section`."""
     from challengelab.figures import ranking as rfig
+    from challengelab.figures import task_panels
 
     linked, boot = run.link, run.link.bootstrap
     spec = linked.spec
@@ -308,17 +310,14 @@ def build_ranking_robustness_section(run: RobustnessRun, *, min_cell: int, label
                           "of replicates ranked first, tie with the best, mean Kendall's tau of the task.",
                           kinds={"winner_frequency": "share"}, display_rows=40))
         section.add(_fig("robustness_kendall_tau", "Ranking stability per task (Kendall's tau)",
-                         rfig.kendall_tau_violin(boot)))
+                         task_panels.tau_boxes(boot.kendall_tau())))
         tasks = unstable_tasks(boot)
-        section.add(Paragraph(f"Blob plot and rank frequencies of the {len(tasks)} task(s) with the least stable "
-                              f"ranking (lowest mean Kendall's tau) of {len(boot.tasks)}: "
+        section.add(Paragraph(f"Bootstrap ranks of the {len(tasks)} task(s) with the least stable ranking (lowest "
+                              f"mean Kendall's tau) of {len(boot.tasks)}, one task at a time: "
                               + ", ".join(map(str, tasks)) + "."))
-        blob = rfig.blob_plot_table(boot)
+        intervals_shown = _in_order(boot.rank_intervals(0.95), tasks)
         section.add(_fig("robustness_blob_plot", "Bootstrap ranks of the least stable tasks",
-                         rfig.blob_plot(table=_in_order(blob, tasks))))
-        bars = rfig.rank_frequency_bars_table(boot)
-        section.add(_fig("robustness_rank_frequency", "Rank frequencies of the least stable tasks",
-                         rfig.rank_frequency_bars(table=_in_order(bars, tasks))))
+                         task_panels.blob_by_task(boot.rank_frequencies(), intervals_shown, level=0.95)))
 
     # --- what could not be linked
     if len(linked.unmatched_teams):

@@ -52,6 +52,8 @@ HEADERS: dict[str, str] = {
     "task": "Task", "versus": "Versus", "score": "Score", "significant": "Significant",
     "published": "Published", "observed": "Observed", "difference": "Difference", "quantity": "Quantity",
     "population": "Population", "unit": "Unit", "source": "Source",
+    "n_obs": "Rows used", "n_groups": "Groups (tasks)", "loglik": "Log-likelihood", "sigma": "Random-effect SD",
+    "converged": "Converged", "warnings": "Warnings", "name": "Name",
 }
 
 _P_COLUMNS = ("p", "p_value", "p_adjusted", "p_adj", "p_unc", "pvalue")
