@@ -25,10 +25,7 @@ def small_view():
 
 # (outcome, k, minimum cell): winners are the small group for "winner"; for "top 5" the teams *outside* the top
 # 5 are the smaller group, and 48 falls between their counts, so the rule must look at both groups.
-CASES = [("winner", None, MIN_CELL),
-         pytest.param("top_k", 5, 48, marks=pytest.mark.xfail(
-             strict=True, reason="AnalysisConfig tests items only from 5 users (min_cell=5), strategy_tests from 0: "
-                                 "one minimum for testing is being introduced"))]
+CASES = [("winner", None, MIN_CELL), ("top_k", 5, 48)]
 
 
 @pytest.mark.parametrize(("outcome", "k", "min_cell"), CASES)

@@ -4,11 +4,17 @@ Each function takes library results (or a :class:`~challengelab.Survey`), applie
 :mod:`challengelab.tables.disclosure` with the face's ``min_cell`` and adds the display ``label`` of each item,
 so the same data and minimum cell give the same table in every face.
 
-Rules, decided here:
+Rules, decided here (the rule itself, query-set-size control, is :func:`~challengelab.tables.disclosure.
+suppress_breakdown`):
 
-- a *profile* row (a share among winners, other teams or all teams) rests on its ``n`` respondents;
+- a *profile* row (a share among winners or other teams) rests on its ``n`` respondents and leaves the rest of
+  its item's respondents (the ``all`` row) out: both must reach ``min_cell``; within a shown row, a ``count``
+  (and the count of the others in the row, ``n - count``) below ``min_cell`` is blanked with its share and
+  interval, and so is a small ``n_missing``;
 - a *strategy test* row compares teams with the outcome (``winners_total``) against the others
-  (``others_total``): it is shown only when both groups reach ``min_cell``.
+  (``others_total``): it is shown only when both groups reach ``min_cell``; a small ``winners_with`` or
+  ``others_with`` (or its complement within its group) is blanked with the odds ratio, interval and p-values
+  that would give it back.
 """
 
 from __future__ import annotations
@@ -17,10 +23,22 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from challengelab.tables.disclosure import suppress_small_cells
+from challengelab.tables.disclosure import suppress_breakdown
 
 PROFILE_KEEP = ("item", "label", "level", "group")
+PROFILE_DERIVED = ("share", "ci_low", "ci_high")
 TEST_KEEP = ("outcome", "item", "label", "test")
+TEST_DERIVED = ("odds_ratio", "ci_low", "ci_high", "p_value", "p_adjusted")
+
+
+def _blank_small(table: pd.DataFrame, column: str, min_cell: int) -> pd.DataFrame:
+    """Blank the values 1 .. min_cell - 1 of a count column (a count that is not an answer, e.g. missing)."""
+    if min_cell <= 1:
+        return table
+    values = pd.to_numeric(table[column], errors="coerce")
+    out = table.copy()
+    out[column] = out[column].astype("Int64").mask((values >= 1) & (values < min_cell))
+    return out
 
 
 def item_labels(codebook) -> dict[str, str]:
@@ -55,7 +73,20 @@ def profile_table(profile: pd.DataFrame, *, labels: Mapping[str, str], min_cell:
     ('Used data augmentation', 'winners', False)
     """
     keep = [c for c in (*PROFILE_KEEP, by) if c and c in profile.columns or c == "label"]
-    return suppress_small_cells(_with_labels(profile, labels), count="n", min_cell=min_cell, keep=keep)
+    table = _with_labels(profile, labels)
+    keys = [c for c in ("item", "level", by) if c and c in table.columns]
+    n = pd.to_numeric(table["n"], errors="coerce")
+    if "group" in table.columns and (table["group"] == "all").any():
+        total = n.where(table["group"] == "all").groupby([table[k] for k in keys], dropna=False).transform("max")
+    else:
+        total = n.groupby([table[k] for k in keys], dropna=False).transform("sum")
+    table = table.assign(_total=total.fillna(n))
+    out = suppress_breakdown(table, count="n", total="_total", min_cell=min_cell, keep=keep,
+                             counts=[c for c in ("count",) if c in table.columns],
+                             derived=[c for c in PROFILE_DERIVED if c in table.columns])
+    if "n_missing" in out.columns:
+        out = _blank_small(out, "n_missing", min_cell)
+    return out.drop(columns="_total")
 
 
 def strategy_table(tests: pd.DataFrame, *, labels: Mapping[str, str], min_cell: int) -> pd.DataFrame:
@@ -73,7 +104,16 @@ def strategy_table(tests: pd.DataFrame, *, labels: Mapping[str, str], min_cell: 
     False
     """
     table = _with_labels(tests, labels)
-    smaller = table[["winners_total", "others_total"]].min(axis=1)
-    out = suppress_small_cells(table.assign(_smaller=smaller), count="_smaller", min_cell=min_cell,
-                               keep=[c for c in TEST_KEEP if c in table.columns])
-    return out.drop(columns="_smaller")
+    total = table["winners_total"] + table["others_total"]
+    keep = [c for c in TEST_KEEP if c in table.columns]
+    derived = [c for c in TEST_DERIVED if c in table.columns]
+    first = suppress_breakdown(table, count="winners_total", total=total, min_cell=min_cell, keep=keep,
+                               counts=["winners_with"], derived=derived)
+    second = suppress_breakdown(table, count="others_total", total=total, min_cell=min_cell, keep=keep,
+                                counts=["others_with"], derived=derived)
+    for column in ("others_with", *derived):
+        first[column] = first[column].where(second[column].notna() | table[column].isna(), pd.NA) \
+            if first[column].dtype == object else first[column].mask(second[column].isna() & table[column].notna())
+    notes = [n for n in (first["note"], second["note"])]
+    first["note"] = notes[0].where(notes[0].notna(), notes[1])
+    return first
