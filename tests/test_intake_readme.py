@@ -16,12 +16,9 @@ TITLE = "## From a survey tool to challengelab"
 
 
 def section() -> str:
-    for path in (ROOT / "README.md", ROOT / "INTAKE_README_SECTION.md"):
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        if TITLE in text:
-            body = text.split(TITLE, 1)[1]
-            return body.split("\n## ", 1)[0]
-    pytest.skip("the README has no intake section")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert TITLE in text, "README.md has no intake section"
+    return text.split(TITLE, 1)[1].split("\n## ", 1)[0]
 
 
 def commands(text: str) -> list[list[str]]:
