@@ -162,7 +162,7 @@ def test_assessment_is_restricted_to_the_survey_tasks(survey, assessment):
 
 def test_section_renders_in_every_writer(section):
     from challengelab.report.excel import read_table, render_xlsx
-    from challengelab.report.html import figure_anchor, render_html
+    from challengelab.report.html_page import figure_anchor, render_html
     from challengelab.report.markdown import render_markdown
 
     report = Report(title="Robustness", sections=[section], synthetic=True)

@@ -95,7 +95,7 @@ def test_stability_table_equals_the_bootstrap_summaries():
 
 
 def test_long_listings_go_to_the_workbook_only(monkeypatch):
-    from challengelab.report.html import render_html
+    from challengelab.report.html_page import render_html
 
     monkeypatch.setattr(ranking_report, "PAGE_ROWS", 5)
     assessment = load_assessment(frame(shared=False))

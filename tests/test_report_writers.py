@@ -15,7 +15,7 @@ from challengelab.report import output as output_module
 from challengelab.report.atomic import OutputExistsError
 from challengelab.report.document import Code, Figure, KeyValues, Notice, Paragraph, Report, Section, Table
 from challengelab.report.excel import read_table, render_xlsx
-from challengelab.report.html import render_html
+from challengelab.report.html_page import render_html
 from challengelab.report.markdown import render_markdown
 from challengelab.report.output import csv_bytes, parse_formats, write_report_files
 from challengelab.report.safety import external_references

@@ -94,7 +94,7 @@ def render_markdown(report: Report, *, figure_dir: str = "figures", with_figures
 
 def markdown_table(table: Table) -> list[str]:
     if not table.on_page:
-        from challengelab.report.html import off_page_text
+        from challengelab.report.html_page import off_page_text
 
         return [f"*{md(off_page_text(table))}*"]
     frame, cut = table.shown()
@@ -136,7 +136,7 @@ def find_chromium() -> str | None:
 
 def figures_page(figures: list[Figure], width: int) -> str:
     """A bare page that draws ``figures`` one below the other, ``width`` pixels wide (for PNG export)."""
-    from challengelab.report.html import figure_anchor, figure_height, figure_script, plotly_js_packed
+    from challengelab.report.html_page import figure_anchor, figure_height, figure_script, plotly_js_packed
 
     divs = "".join(f'<div class="plot" id="{figure_anchor(f)}-plot" style="width:{width}px;'
                    f'height:{figure_height(f)}px"></div>' for f in figures)

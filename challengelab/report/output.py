@@ -97,7 +97,7 @@ def write_report_files(
     (the data files read) are never replaced.
     """
     from challengelab.report.excel import render_xlsx, sheet_names
-    from challengelab.report.html import render_html
+    from challengelab.report.html_page import render_html
     from challengelab.report.markdown import FigureExportError, render_markdown, write_figure_pngs
     from challengelab.report.pdf import PdfError, count_pages, print_pdf
 
