@@ -57,109 +57,33 @@ def rank(
     force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
 ) -> None:
     """Rank algorithms from per-case results, with bootstrap uncertainty, and write a ranking report."""
-    from pydantic import ValidationError
-
-    from challengelab.cli.report import progress_steps
     from challengelab.outputs import OutputError
-    from challengelab.ranking import AssessmentValidationError, RankingSpec, load_assessment
-    from challengelab.report.output import parse_formats, write_report_files
-    from challengelab.report.ranking import CONSENSUS_METHODS, build_ranking_report, run_ranking
-    from challengelab.report.reproducibility import Provenance, input_files
+    from challengelab.report.output import write_report_files
+    from challengelab.report.ranking import build_ranking_report
 
-    try:
-        format_list = parse_formats(formats)
-    except ValueError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    if consensus_method not in CONSENSUS_METHODS:
-        errors.print(f"[red]error:[/red] --consensus must be one of {', '.join(CONSENSUS_METHODS)}")
-        raise typer.Exit(2)
-    agg: object = aggregate
-    try:
-        agg = float(aggregate)
-    except ValueError:
-        pass
-    na: object = na_treat
-    if na_treat is not None and na_treat not in ("drop", "worst"):
-        try:
-            na = float(na_treat)
-        except ValueError:
-            na = float("nan")
-        if not abs(na) < 1e300:  # nan, inf and values whose sums overflow
-            errors.print("[red]error:[/red] --na-treat must be 'drop', 'worst' or a finite number (|x| < 1e300)")
-            raise typer.Exit(2) from None
-    try:
-        spec = RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=None if na == "worst" else na,
-                           alpha=alpha, adjust=adjust, smaller_is_better=smaller_is_better, seed=seed,
-                           resampling=resampling)
-    except ValidationError as exc:
-        for problem in exc.errors():
-            where = ".".join(str(p) for p in problem["loc"]) or "option"
-            errors.print(f"[red]error:[/red] --{where.replace('_', '-')}: {problem['msg']}")
-        raise typer.Exit(2) from None
+    format_list = _formats_or_exit(formats, consensus_method)
+    spec = _spec_or_exit(method=method, aggregate=aggregate, ties=ties, na_treat=na_treat, alpha=alpha,
+                         adjust=adjust, smaller_is_better=smaller_is_better, seed=seed, resampling=resampling)
     check_destination_or_exit(out, force=force, inputs=[results])
-    if not results.exists():
-        errors.print(f"[red]error:[/red] {results}: no such file")
-        raise typer.Exit(1)
-    arguments = {"case": case_column, "algorithm": algorithm_column, "value": value_column,
-                 "smaller_is_better": smaller_is_better,
-                 "sheet": int(sheet) if sheet and sheet.isdigit() else sheet}
-    try:
+    columns = {"task": task_column, "case": case_column, "algorithm": algorithm_column, "value": value_column}
+    assessment = _load_or_exit(results, columns, sheet=sheet, smaller_is_better=smaller_is_better)
+    if na_treat == "worst":
         try:
-            assessment = load_assessment(results, task=task_column, **arguments)
-        except AssessmentValidationError as exc:
-            only_task_missing = (task_column == "task" and len(exc.issues) == 1
-                                 and "missing column(s) ['task']" in exc.issues[0].reason)
-            if not only_task_missing:
-                raise
-            assessment = load_assessment(results, task=None, **arguments)  # a single-task table
-    except AssessmentValidationError as exc:
-        print_assessment_issues(exc, results)
-        raise typer.Exit(1) from None
-    except (ValueError, OSError) as exc:
-        errors.print(f"[red]error:[/red] {results}: {exc}")
-        raise typer.Exit(1) from None
-
-    if na == "worst":
-        spec = _with_worst_value(spec, assessment, smaller_is_better)
-    program_args = [str(results), "--out", str(out), "--method", method, "--aggregate", aggregate,
-                    "--ties", ties, "--alpha", f"{alpha:g}", "--adjust", adjust, "--resampling", resampling,
-                    "--smaller-is-better" if smaller_is_better else "--larger-is-better",
-                    "--bootstrap", str(n_boot), "--consensus", consensus_method, "--format", ",".join(format_list)]
-    if na_treat is not None:
-        program_args += ["--na-treat", na_treat]
-    if seed is not None:
-        program_args += ["--seed", str(seed)]
-    for flag, value, default in (("--task-column", task_column, "task"), ("--case-column", case_column, "case"),
-                                 ("--algorithm-column", algorithm_column, "algorithm"),
-                                 ("--value-column", value_column, "value")):
-        if value != default:
-            program_args += [flag, value]
-    if sheet:
-        program_args += ["--sheet", sheet]
-    program_args += ["--force"]  # re-running it replaces this very output (proven by its manifest), nothing else
-    import shlex
-
-    command = shlex.join(["challengelab", "rank", *program_args])
+            spec = spec.model_copy(update={"na_treat": assessment.worst_value()})
+        except ValueError as exc:
+            errors.print(f"[red]error:[/red] --na-treat worst: {exc}")
+            raise typer.Exit(1) from None
+    options = [("--method", method), ("--aggregate", aggregate), ("--ties", ties), ("--alpha", f"{alpha:g}"),
+               ("--adjust", adjust), ("--resampling", resampling), ("--bootstrap", str(n_boot)),
+               ("--consensus", consensus_method), ("--format", ",".join(format_list)), ("--na-treat", na_treat),
+               ("--seed", None if seed is None else str(seed)), ("--sheet", sheet)]
+    flags = ["--smaller-is-better" if smaller_is_better else "--larger-is-better"]
+    command = _regenerate_command(results, out, options, flags, columns)
     spec_yaml = spec.to_yaml()
-    provenance = Provenance(data=str(results), data_path=str(results.resolve()), inputs=input_files(results),
-                            config_yaml=spec_yaml, seed=seed, min_cell=0, formats=format_list, out=str(out),
-                            command=command)
-    n_steps = 5 + len(format_list) + (1 if "md" in format_list else 0)
-    with progress_steps(n_steps) as step:
-        try:
-            run = run_ranking(assessment, spec, n_boot=n_boot, seed=seed, consensus_method=consensus_method,
-                              step=step)
-        except (OverflowError, FloatingPointError) as exc:  # values near the largest float (1e308)
-            errors.print(f"[red]error:[/red] {results}: the metric values are too large to aggregate ({exc}); "
-                         "rescale them (e.g. divide by 1e6)")
-            errors.print(f"nothing was written to {out}")
-            raise typer.Exit(1) from None
-        except ValueError as exc:  # e.g. missing values without --na-treat
-            hint = " (use --na-treat drop, or --na-treat with a number)" if "na_treat" in str(exc) else ""
-            errors.print(f"[red]error:[/red] {exc}{hint}")
-            errors.print(f"nothing was written to {out}")
-            raise typer.Exit(1) from None
+    provenance = _provenance(results, out, spec_yaml, seed, format_list, command)
+    with _progress(format_list) as step:
+        run = _run_or_exit(assessment, spec, results, out, n_boot=n_boot, seed=seed,
+                           consensus_method=consensus_method, step=step)
         step("building the report")
         report = build_ranking_report(run, provenance, n_boot=n_boot, spec_yaml=spec_yaml)
         try:
@@ -171,11 +95,114 @@ def rank(
     print_write_result(result)
 
 
-def _with_worst_value(spec, assessment, smaller_is_better: bool):
-    """``--na-treat worst``: the spec with missing results replaced by the worst observed value of the metric."""
-    values = assessment.data["value"].dropna()
-    if values.empty:
-        errors.print("[red]error:[/red] --na-treat worst: the results hold no value at all")
+def _formats_or_exit(formats: str, consensus_method: str) -> list[str]:
+    from challengelab.report.output import parse_formats
+    from challengelab.report.ranking import CONSENSUS_METHODS
+
+    try:
+        format_list = parse_formats(formats)
+    except ValueError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if consensus_method not in CONSENSUS_METHODS:
+        errors.print(f"[red]error:[/red] --consensus must be one of {', '.join(CONSENSUS_METHODS)}")
+        raise typer.Exit(2)
+    return format_list
+
+
+def _spec_or_exit(*, method, aggregate, ties, na_treat, alpha, adjust, smaller_is_better, seed, resampling):
+    """The :class:`~challengelab.ranking.RankingSpec` of the options, or exit 2 naming the option at fault."""
+    from pydantic import ValidationError
+
+    from challengelab.ranking import RankingSpec
+
+    agg: object = aggregate
+    try:
+        agg = float(aggregate)
+    except ValueError:
+        pass
+    na: object = None if na_treat == "worst" else na_treat
+    if na_treat is not None and na_treat not in ("drop", "worst"):
+        try:
+            na = float(na_treat)
+        except ValueError:
+            na = float("nan")
+        if not abs(na) < 1e300:  # nan, inf and values whose sums overflow
+            errors.print("[red]error:[/red] --na-treat must be 'drop', 'worst' or a finite number (|x| < 1e300)")
+            raise typer.Exit(2) from None
+    try:
+        return RankingSpec(method=method, aggregate=agg, ties=ties, na_treat=na, alpha=alpha, adjust=adjust,
+                           smaller_is_better=smaller_is_better, seed=seed, resampling=resampling)
+    except ValidationError as exc:
+        for problem in exc.errors():
+            where = ".".join(str(p) for p in problem["loc"]) or "option"
+            errors.print(f"[red]error:[/red] --{where.replace('_', '-')}: {problem['msg']}")
+        raise typer.Exit(2) from None
+
+
+def _load_or_exit(results: Path, columns: dict, *, sheet: str | None, smaller_is_better: bool):
+    """Load the per-case results (a table without a task column is one task), or exit 1 listing the problems."""
+    from challengelab.ranking import AssessmentValidationError, load_assessment
+
+    if not results.exists():
+        errors.print(f"[red]error:[/red] {results}: no such file")
         raise typer.Exit(1)
-    worst = float(values.max() if smaller_is_better else values.min())
-    return spec.model_copy(update={"na_treat": worst})
+    arguments = {"case": columns["case"], "algorithm": columns["algorithm"], "value": columns["value"],
+                 "smaller_is_better": smaller_is_better,
+                 "sheet": int(sheet) if sheet and sheet.isdigit() else sheet}
+    try:
+        try:
+            return load_assessment(results, task=columns["task"], **arguments)
+        except AssessmentValidationError as exc:
+            only_task_missing = (columns["task"] == "task" and len(exc.issues) == 1
+                                 and "missing column(s) ['task']" in exc.issues[0].reason)
+            if not only_task_missing:
+                raise
+            return load_assessment(results, task=None, **arguments)  # a single-task table
+    except AssessmentValidationError as exc:
+        print_assessment_issues(exc, results)
+        raise typer.Exit(1) from None
+    except (ValueError, OSError) as exc:
+        errors.print(f"[red]error:[/red] {results}: {exc}")
+        raise typer.Exit(1) from None
+
+
+def _regenerate_command(results: Path, out: Path, options, flags: list[str], columns: dict) -> str:
+    """The command that writes this very report again (``--force``: it replaces only its own earlier output)."""
+    import shlex
+
+    arguments = [str(results), "--out", str(out)]
+    arguments += [part for option, value in options if value is not None for part in (option, value)]
+    arguments += flags
+    arguments += [part for name, value in columns.items() if value != name for part in (f"--{name}-column", value)]
+    return shlex.join(["challengelab", "rank", *arguments, "--force"])
+
+
+def _provenance(results: Path, out: Path, spec_yaml: str, seed, format_list: list[str], command: str):
+    from challengelab.report.reproducibility import Provenance, input_files
+
+    return Provenance(data=str(results), data_path=str(results.resolve()), inputs=input_files(results),
+                      config_yaml=spec_yaml, seed=seed, min_cell=0, formats=format_list, out=str(out),
+                      command=command)
+
+
+def _progress(format_list: list[str]):
+    from challengelab.cli.report import progress_steps
+
+    return progress_steps(5 + len(format_list) + (1 if "md" in format_list else 0))
+
+
+def _run_or_exit(assessment, spec, results: Path, out: Path, **options):
+    """Rank and bootstrap, or exit 1 with a message (values too large, missing values without --na-treat)."""
+    from challengelab.report.ranking import run_ranking
+
+    try:
+        return run_ranking(assessment, spec, **options)
+    except (OverflowError, FloatingPointError) as exc:  # values near the largest float (1e308)
+        errors.print(f"[red]error:[/red] {results}: the metric values are too large to aggregate ({exc}); "
+                     "rescale them (e.g. divide by 1e6)")
+    except ValueError as exc:  # e.g. missing values without --na-treat
+        hint = " (use --na-treat drop, or --na-treat with a number)" if "na_treat" in str(exc) else ""
+        errors.print(f"[red]error:[/red] {exc}{hint}")
+    errors.print(f"nothing was written to {out}")
+    raise typer.Exit(1)

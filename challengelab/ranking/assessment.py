@@ -101,6 +101,28 @@ class Assessment:
                 for m in self.task_matrices]
         return pd.DataFrame(rows)
 
+    def worst_value(self) -> float:
+        """The worst value observed for the metric (the smallest if larger is better, else the largest): what
+        challengeR's ``na.treat`` puts in place of a missing result to count it as the worst result.
+
+        Raises ``ValueError`` when the results hold no value or tasks disagree on the metric's direction.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"task": "T", "case": [1, 1, 2, 2], "algorithm": list("ABAB"),
+        ...                       "value": [0.9, 0.4, None, 0.7]})
+        >>> load_assessment(frame).worst_value()
+        0.4
+        """
+        directions = set(self.smaller_is_better.values())
+        if len(directions) > 1:
+            raise ValueError("the tasks disagree on the metric's direction: give a number for the missing results")
+        values = self.data["value"].dropna()
+        if values.empty:
+            raise ValueError("the results hold no value at all")
+        return float(values.max() if directions == {True} else values.min())
+
     def __repr__(self) -> str:
         label = "synthetic, " if self.synthetic else ""
         return (f"Assessment({label}{len(self.task_matrices)} tasks, {len(self.data)} results, "
