@@ -30,7 +30,7 @@ FIGURE_SCALE = 2
 
 
 class FigureExportError(RuntimeError):
-    """Static figures could not be made (no Chromium, kaleido missing or failed)."""
+    """Static figures could not be made (no Chromium, or Chromium failed)."""
 
 
 def figure_filename(figure: Figure) -> str:

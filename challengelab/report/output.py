@@ -96,11 +96,6 @@ def write_report_files(
     earlier challengelab output, replaced with ``force=True`` (see :mod:`challengelab.outputs`); ``inputs``
     (the data files read) are never replaced.
     """
-    from challengelab.report.excel import render_xlsx, sheet_names
-    from challengelab.report.html_page import render_html
-    from challengelab.report.markdown import FigureExportError, render_markdown, write_figure_pngs
-    from challengelab.report.pdf import PdfError, count_pages, print_pdf
-
     formats = parse_formats(list(formats))
     step = progress or (lambda _name: None)
     report.check()
@@ -111,70 +106,14 @@ def write_report_files(
     with staged_folder(out, force=force, inputs=inputs, generator="challengelab report") as stage, \
             tempfile.TemporaryDirectory(prefix="challengelab-print-") as scratch:
         staging = stage.path
-        html_text: str | None = None
-        printer: threading.Thread | None = None
-        outcome: dict[str, object] = {}
-        if "html" in formats or "pdf" in formats:
-            step("writing HTML")
-            html_text = render_html(report)
-            source = staging / f"{BASENAME}.html" if "html" in formats else Path(scratch) / "print.html"
-            source.write_text(html_text, encoding="utf-8")
-            if "pdf" in formats:
-                # Chromium prints in the background while the other formats are written.
-                step("printing PDF (headless Chromium)")
-
-                def _print() -> None:
-                    try:
-                        outcome["pages"] = count_pages(print_pdf(source, staging / f"{BASENAME}.pdf"))
-                    except PdfError as exc:
-                        outcome["skipped"] = str(exc)
-                    except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
-                        outcome["error"] = exc
-
-                printer = threading.Thread(target=_print, name="challengelab-pdf", daemon=True)
-                printer.start()
+        printer = _start_html_and_pdf(report, formats, staging, Path(scratch), step)
         try:
-            if "xlsx" in formats:
-                step("writing Excel")
-                (staging / f"{BASENAME}.xlsx").write_bytes(render_xlsx(report))
-            if "csv" in formats:
-                step("writing CSV tables")
-                facts = [b for s in report.sections for b in s.blocks if isinstance(b, KeyValues) and b.name]
-                names = sheet_names([t.name for t in report.tables()] + [k.name for k in facts])
-                (staging / "tables").mkdir()
-                for table in report.tables():
-                    (staging / "tables" / f"{filename(names[table.name])}.csv").write_bytes(csv_bytes(table.frame))
-                for kv in facts:
-                    frame = pd.DataFrame(kv.rows, columns=["item", "value"])
-                    (staging / "tables" / f"{filename(names[kv.name])}.csv").write_bytes(csv_bytes(frame))
-            if "md" in formats:
-                step("drawing PNG figures (kaleido + Chromium)")
-                with_figures = True
-                try:
-                    write_figure_pngs(report.figures(), staging / "figures")
-                except FigureExportError as exc:
-                    with_figures = False
-                    result.skipped["png figures"] = str(exc)
-                step("writing Markdown")
-                (staging / f"{BASENAME}.md").write_text(render_markdown(report, with_figures=with_figures),
-                                                        encoding="utf-8")
+            _write_xlsx_csv_md(report, formats, staging, result, step)
         finally:
             if printer is not None:
                 step("waiting for the PDF")
-                printer.join()
-        if "error" in outcome:
-            raise outcome["error"]  # type: ignore[misc]
-        if "skipped" in outcome:
-            result.skipped["pdf"] = str(outcome["skipped"])
-        if "pages" in outcome:
-            result.pdf_pages = int(outcome["pages"])  # type: ignore[arg-type]
-        for name, content in (extra_files or {}).items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content, encoding="utf-8")
+                printer.finish(result)
+        _write_extra_files(staging, extra_files or {})
         step("writing manifest")
         stage.manifest.update({"title": report.title, "synthetic_data": report.synthetic,
                                "skipped": result.skipped,
@@ -183,3 +122,97 @@ def write_report_files(
     result.files = sorted([out / p for p in written if p.name != ".challengelab-staging"] + [out / "manifest.json"])
     result.replaced = stage.replaced
     return result
+
+
+class _PdfPrinter:
+    """Prints the HTML to PDF with headless Chromium in a background thread while the other formats are written."""
+
+    def __init__(self, source: Path, target: Path):
+        self.source, self.target = source, target
+        self.outcome: dict[str, object] = {}
+        self.thread = threading.Thread(target=self._print, name="challengelab-pdf", daemon=True)
+        self.thread.start()
+
+    def _print(self) -> None:
+        from challengelab.report.pdf import PdfError, count_pages, print_pdf
+
+        try:
+            self.outcome["pages"] = count_pages(print_pdf(self.source, self.target))
+        except PdfError as exc:
+            self.outcome["skipped"] = str(exc)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            self.outcome["error"] = exc
+
+    def finish(self, result: WriteResult) -> None:
+        """Wait for the printer; a failure other than "no Chromium" is raised here, in the main thread."""
+        self.thread.join()
+        if "error" in self.outcome:
+            raise self.outcome["error"]  # type: ignore[misc]
+        if "skipped" in self.outcome:
+            result.skipped["pdf"] = str(self.outcome["skipped"])
+        if "pages" in self.outcome:
+            result.pdf_pages = int(self.outcome["pages"])  # type: ignore[arg-type]
+
+
+def _start_html_and_pdf(report: Report, formats: Sequence[str], staging: Path, scratch: Path,
+                        step: Callable[[str], None]) -> _PdfPrinter | None:
+    """Write the HTML (to the report, or to scratch when only the PDF needs it) and start printing the PDF."""
+    from challengelab.report.html_page import render_html
+
+    if "html" not in formats and "pdf" not in formats:
+        return None
+    step("writing HTML")
+    source = staging / f"{BASENAME}.html" if "html" in formats else scratch / "print.html"
+    source.write_text(render_html(report), encoding="utf-8")
+    if "pdf" not in formats:
+        return None
+    step("printing PDF (headless Chromium)")
+    return _PdfPrinter(source, staging / f"{BASENAME}.pdf")
+
+
+def _write_xlsx_csv_md(report: Report, formats: Sequence[str], staging: Path, result: WriteResult,
+                       step: Callable[[str], None]) -> None:
+    from challengelab.report.excel import render_xlsx
+    from challengelab.report.markdown import FigureExportError, render_markdown, write_figure_pngs
+
+    if "xlsx" in formats:
+        step("writing Excel")
+        (staging / f"{BASENAME}.xlsx").write_bytes(render_xlsx(report))
+    if "csv" in formats:
+        step("writing CSV tables")
+        _write_csv_tables(report, staging / "tables")
+    if "md" in formats:
+        step("drawing PNG figures (Chromium)")
+        with_figures = True
+        try:
+            write_figure_pngs(report.figures(), staging / "figures")
+        except FigureExportError as exc:
+            with_figures = False
+            result.skipped["png figures"] = str(exc)
+        step("writing Markdown")
+        (staging / f"{BASENAME}.md").write_text(render_markdown(report, with_figures=with_figures),
+                                                encoding="utf-8")
+
+
+def _write_csv_tables(report: Report, folder: Path) -> None:
+    """One CSV per table and per named key-value block, named like the workbook's sheets."""
+    from challengelab.report.excel import sheet_names
+
+    facts = [b for s in report.sections for b in s.blocks if isinstance(b, KeyValues) and b.name]
+    names = sheet_names([t.name for t in report.tables()] + [k.name for k in facts])
+    folder.mkdir()
+    for table in report.tables():
+        (folder / f"{filename(names[table.name])}.csv").write_bytes(csv_bytes(table.frame))
+    for kv in facts:
+        frame = pd.DataFrame(kv.rows, columns=["item", "value"])
+        (folder / f"{filename(names[kv.name])}.csv").write_bytes(csv_bytes(frame))
+
+
+def _write_extra_files(staging: Path, extra_files: Mapping[str, str | bytes]) -> None:
+    for name, content in extra_files.items():
+        target = staging / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 #: Distributions whose versions are recorded (those that exist).
-PACKAGES = ("challengelab", "pandas", "numpy", "scipy", "statsmodels", "plotly", "openpyxl", "pydantic", "kaleido",
+PACKAGES = ("challengelab", "pandas", "numpy", "scipy", "statsmodels", "plotly", "openpyxl", "pydantic",
             "typer", "rich", "pyyaml")
 
 
