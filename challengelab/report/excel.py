@@ -65,21 +65,43 @@ def cell_value(value: object) -> object:
 def render_xlsx(report: Report) -> bytes:
     """The workbook as bytes (written atomically by the caller)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     report.check()
     tables = report.tables()
-    extra = [b for s in report.sections for b in s.blocks if isinstance(b, KeyValues) and b.name]
-    names = sheet_names([t.name for t in tables] + [k.name for k in extra])
-
+    facts = [b for s in report.sections for b in s.blocks if isinstance(b, KeyValues) and b.name]
+    names = sheet_names([t.name for t in tables] + [k.name for k in facts])
     workbook = Workbook()
-    readme = workbook.active
-    readme.title = "README"
-    bold = Font(bold=True)
-    header_font = Font(bold=True, color="1D2430")
-    fill = PatternFill("solid", fgColor=HEADER_FILL)
-    wrap = Alignment(wrap_text=True, vertical="top")
+    _readme_sheet(workbook.active, report, tables, facts, names)
+    for table in tables:
+        _table_sheet(workbook.create_sheet(names[table.name]), table, *_header_style())
+    for kv in facts:
+        _facts_sheet(workbook.create_sheet(names[kv.name]), kv)
+    workbook.properties.creator = "challengelab"
+    workbook.properties.title = report.title[:250]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
+
+def _header_style():
+    from openpyxl.styles import Font, PatternFill
+
+    return Font(bold=True, color="1D2430"), PatternFill("solid", fgColor=HEADER_FILL)
+
+
+def _style_header(row) -> None:
+    font, fill = _header_style()
+    for cell in row:
+        cell.font = font
+        cell.fill = fill
+
+
+def _readme_sheet(readme, report: Report, tables: list[Table], facts: list[KeyValues], names: dict) -> None:
+    """The first sheet: title, the synthetic warning, the report's facts, a list of sheets and how to read them."""
+    from openpyxl.styles import Alignment, Font
+
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    readme.title = "README"
     readme.append([neutralise_formula(report.title)])
     readme["A1"].font = Font(bold=True, size=14)
     if report.synthetic:
@@ -92,14 +114,12 @@ def render_xlsx(report: Report) -> bytes:
         readme.cell(readme.max_row, 2).alignment = wrap
     readme.append([])
     readme.append(["sheet", "contents"])
-    for cell in readme[readme.max_row]:
-        cell.font = header_font
-        cell.fill = fill
+    _style_header(readme[readme.max_row])
     for table in tables:
         text = table.title + (f" — {table.caption}" if table.caption else "")
         readme.append([names[table.name], neutralise_formula(text)])
         readme.cell(readme.max_row, 2).alignment = wrap
-    for kv in extra:
+    for kv in facts:
         readme.append([names[kv.name], neutralise_formula(kv.title or kv.name)])
     readme.append([])
     readme.append(["notes", "Numbers are unrounded; cell formats only change how they are shown. Empty cells "
@@ -111,27 +131,18 @@ def render_xlsx(report: Report) -> bytes:
     readme.column_dimensions["A"].width = 30
     readme.column_dimensions["B"].width = 110
 
-    for table in tables:
-        _table_sheet(workbook.create_sheet(names[table.name]), table, header_font, fill)
 
-    for kv in extra:
-        sheet = workbook.create_sheet(names[kv.name])
-        sheet.append(["item", "value"])
-        for cell in sheet[1]:
-            cell.font = header_font
-            cell.fill = fill
-        for key, value in kv.rows:
-            sheet.append([neutralise_formula(key), neutralise_formula(value)])
-            sheet.cell(sheet.max_row, 2).alignment = wrap
-        sheet.freeze_panes = "A2"
-        sheet.column_dimensions["A"].width = 34
-        sheet.column_dimensions["B"].width = 110
+def _facts_sheet(sheet, kv: KeyValues) -> None:
+    from openpyxl.styles import Alignment
 
-    workbook.properties.creator = "challengelab"
-    workbook.properties.title = report.title[:250]
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    sheet.append(["item", "value"])
+    _style_header(sheet[1])
+    for key, value in kv.rows:
+        sheet.append([neutralise_formula(key), neutralise_formula(value)])
+        sheet.cell(sheet.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 110
 
 
 def _table_sheet(sheet, table: Table, header_font, fill) -> None:
