@@ -45,67 +45,25 @@ def write_survey_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] |
         Key/value pairs for the ``about`` sheet.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     codebook = load_codebook(codebook)
     path = Path(path)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
     for table in TABLES:
         columns = table_columns(table, codebook)
-        frame = (tables or {}).get(table)
-        names = [c.name for c in columns]
-        extra = [c for c in frame.columns if c not in names] if frame is not None else []
         sheet = workbook.create_sheet(table)
-        sheet.append(names + extra)
-        if frame is not None:
-            for number, row in enumerate(frame[[n for n in names if n in frame.columns] + extra].reindex(
-                    columns=names + extra).itertuples(index=False), start=2):
-                _check_storable(row, names + extra, table, number)
-                sheet.append([_cell(v) for v in row])
-                for cell in sheet[sheet.max_row]:  # text such as "=HYPERLINK(...)" stays text, never a formula
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
-                        cell.data_type = "s"
-        for position, name in enumerate(names + extra, start=1):
-            cell = sheet.cell(row=1, column=position)
-            cell.font, cell.fill = header_font, header_fill
-            cell.alignment = Alignment(horizontal="center")
-            sheet.column_dimensions[get_column_letter(position)].width = max(12, min(len(name) + 4, 40))
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(names + extra), 1))}{max(sheet.max_row, 1)}"
-        last_row = max(sheet.max_row + 200, _MAX_VALIDATED_ROWS)
-        for position, column in enumerate(columns, start=1):
-            choices = _choices(column)
-            if not choices:
-                continue
-            validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                                        showErrorMessage=column.kind != "multi_select",
-                                        errorTitle="Not an allowed answer",
-                                        error=f"Allowed: {', '.join(choices)}")
-            letter = get_column_letter(position)
-            validation.add(f"{letter}2:{letter}{last_row}")
-            sheet.add_data_validation(validation)
-
+        _data_sheet(sheet, table, columns, (tables or {}).get(table))
+        _drop_downs(sheet, columns)
     about = workbook.create_sheet(METADATA_TABLE)
     about.append(["key", "value"])
     for key, value in (metadata or {"synthetic": "false", "codebook": codebook.name}).items():
         about.append([key, value])
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 18, 100
-
     explained = workbook.create_sheet("columns")
-    explained.append(["sheet", "column", "required", "type", "allowed values", "meaning"])
-    for table in TABLES:
-        for column in table_columns(table, codebook):
-            explained.append([table, column.name, "yes" if column.required else "no", _kind_text(column),
-                              _allowed_text(column), column.label])
-    for letter, width in zip("ABCDEF", (12, 26, 9, 14, 60, 70)):
-        explained.column_dimensions[letter].width = width
+    _column_guide(explained, codebook)
     for sheet in (about, explained):
-        for cell in sheet[1]:
-            cell.font, cell.fill = header_font, header_fill
+        _style_header(sheet[1])
         sheet.freeze_panes = "A2"
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
     workbook.properties.creator = "challengelab"
@@ -114,6 +72,67 @@ def write_survey_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] |
     workbook.save(buffer)
     _atomic_write(path, _with_fixed_zip_times(buffer.getvalue()))
     return path
+
+
+def _style_header(row) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    for cell in row:
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
+
+
+def _data_sheet(sheet, table: str, columns: list[Column], frame: pd.DataFrame | None) -> None:
+    """Header (the codebook's columns, then any others of ``frame``), rows as text-safe cells, filters."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    names = [c.name for c in columns]
+    extra = [c for c in frame.columns if c not in names] if frame is not None else []
+    sheet.append(names + extra)
+    if frame is not None:
+        for number, row in enumerate(frame[[n for n in names if n in frame.columns] + extra].reindex(
+                columns=names + extra).itertuples(index=False), start=2):
+            _check_storable(row, names + extra, table, number)
+            sheet.append([_cell(v) for v in row])
+            for cell in sheet[sheet.max_row]:  # text such as "=HYPERLINK(...)" stays text, never a formula
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
+    _style_header(sheet[1])
+    for position, name in enumerate(names + extra, start=1):
+        sheet.cell(row=1, column=position).alignment = Alignment(horizontal="center")
+        sheet.column_dimensions[get_column_letter(position)].width = max(12, min(len(name) + 4, 40))
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(names + extra), 1))}{max(sheet.max_row, 1)}"
+
+
+def _drop_downs(sheet, columns: list[Column]) -> None:
+    """A drop-down list of the allowed answers on every column that has levels."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    last_row = max(sheet.max_row + 200, _MAX_VALIDATED_ROWS)
+    for position, column in enumerate(columns, start=1):
+        choices = _choices(column)
+        if not choices:
+            continue
+        validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                                    showErrorMessage=column.kind != "multi_select",
+                                    errorTitle="Not an allowed answer",
+                                    error=f"Allowed: {', '.join(choices)}")
+        letter = get_column_letter(position)
+        validation.add(f"{letter}2:{letter}{last_row}")
+        sheet.add_data_validation(validation)
+
+
+def _column_guide(sheet, codebook: Codebook) -> None:
+    """The ``columns`` sheet: every column of every table, whether it is required, its type and meaning."""
+    sheet.append(["sheet", "column", "required", "type", "allowed values", "meaning"])
+    for table in TABLES:
+        for column in table_columns(table, codebook):
+            sheet.append([table, column.name, "yes" if column.required else "no", _kind_text(column),
+                          _allowed_text(column), column.label])
+    for letter, width in zip("ABCDEF", (12, 26, 9, 14, 60, 70)):
+        sheet.column_dimensions[letter].width = width
 
 
 def write_survey_folder(path: str | Path, tables: Mapping[str, pd.DataFrame], *,
