@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -159,3 +161,25 @@ def print_write_result(result) -> None:
         if path.suffix in (".html", ".xlsx", ".md", ".pdf"):
             extra = f" ({result.pdf_pages} pages)" if path.suffix == ".pdf" and result.pdf_pages else ""
             console.print(f"  {path}{extra}")
+
+
+@contextmanager
+def progress_steps(total: int) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar (on stderr) advanced by calling the yielded function with each step's name."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<42}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=errors, transient=False) as progress:
+        task = progress.add_task("starting", total=total)
+        seen = [0]
+
+        def step(name: str) -> None:
+            if seen[0]:
+                progress.advance(task)
+            seen[0] += 1
+            if seen[0] > total:
+                progress.update(task, total=seen[0])
+            progress.update(task, description=name[:42])
+
+        yield step
+        progress.update(task, completed=max(total, seen[0]), description="done")

@@ -11,11 +11,11 @@ from challengelab.cli import app
 from challengelab.cli._common import (
     FORCE_HELP,
     check_destination_or_exit,
-    console,
     errors,
     output_error_exit,
     print_assessment_issues,
     print_write_result,
+    progress_steps,
 )
 
 
@@ -187,8 +187,6 @@ def _provenance(results: Path, out: Path, spec_yaml: str, seed, format_list: lis
 
 
 def _progress(format_list: list[str]):
-    from challengelab.cli.report import progress_steps
-
     return progress_steps(5 + len(format_list) + (1 if "md" in format_list else 0))
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import shlex
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -23,29 +21,8 @@ from challengelab.cli._common import (
     load_or_exit,
     output_error_exit,
     print_write_result,
+    progress_steps,
 )
-
-
-@contextmanager
-def progress_steps(total: int) -> Iterator[Callable[[str], None]]:
-    """A rich progress bar (on stderr) advanced by calling the yielded function with each step's name."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description:<42}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=errors, transient=False) as progress:
-        task = progress.add_task("starting", total=total)
-        seen = [0]
-
-        def step(name: str) -> None:
-            if seen[0]:
-                progress.advance(task)
-            seen[0] += 1
-            if seen[0] > total:
-                progress.update(task, total=seen[0])
-            progress.update(task, description=name[:42])
-
-        yield step
-        progress.update(task, completed=max(total, seen[0]), description="done")
 
 
 @app.command()
@@ -79,17 +56,14 @@ def report(
     Outputs appear in --out only when every format is complete; bad data gives located messages and exit code 1.
     """
     from challengelab.report import (
-        CONFIG_FILE,
         ReportSource,
         RobustnessOptions,
-        effective_config,
         parse_formats,
         report_steps,
         write_survey_report,
     )
     from challengelab.outputs import OutputError
-    from challengelab.report.reproducibility import regenerate_command
-    from challengelab.stats.config import AnalysisConfig, ConfigError
+    from challengelab.stats.config import AnalysisConfig
 
     if write_config:
         typer.echo(AnalysisConfig().to_yaml(), nl=False)
@@ -102,28 +76,15 @@ def report(
     except ValueError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    try:
-        config = AnalysisConfig.from_yaml(config_file) if config_file is not None else AnalysisConfig()
-        config = effective_config(config, min_cell=min_cell, seed=seed)
-    except ConfigError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    except ValueError as exc:  # pydantic validation of --min-cell / --seed
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    config = _config_or_exit(config_file, min_cell=min_cell, seed=seed)
     input_limits = limits_or_exit(limits)
     # (--config is not protected: it may be the analysis.yaml of this very output, read before writing)
     check_destination_or_exit(out, force=force, inputs=[data, assessment])
     survey = load_or_exit(data, codebook, limits=input_limits)
     results = None if assessment is None else load_assessment_or_exit(assessment)
 
-    program = "challengelab report" + ("" if codebook == "2021" else f" --codebook {codebook}")
-    command = regenerate_command(None if data is None else str(data), str(out), format_list,
-                                 str(out / CONFIG_FILE), config.min_cell, config.seed, program=program)
-    command += " --force"  # re-running it replaces this very output (proven by its manifest), nothing else
-    if assessment is not None:
-        command += (f" --assessment {shlex.quote(str(assessment))} --robustness-boot {robustness_boot}"
-                    f" --robustness-replicates {robustness_replicates}")
+    command = _regenerate(data, out, format_list, config, codebook, assessment, robustness_boot,
+                          robustness_replicates)
     steps = report_steps(config, format_list, robustness=assessment is not None)
     try:
         with progress_steps(len(steps)) as step:
@@ -141,3 +102,35 @@ def report(
     print_write_result(result)
     if survey.is_synthetic:
         console.print("[yellow]The data is SYNTHETIC (simulated): the report carries a banner saying so.[/yellow]")
+
+
+def _config_or_exit(config_file: Path | None, *, min_cell: int | None, seed: int | None):
+    """The analysis configuration (file or default) with the command-line overrides, or exit with a message."""
+    from challengelab.report import effective_config
+    from challengelab.stats.config import AnalysisConfig, ConfigError
+
+    try:
+        config = AnalysisConfig.from_yaml(config_file) if config_file is not None else AnalysisConfig()
+        return effective_config(config, min_cell=min_cell, seed=seed)
+    except ConfigError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except ValueError as exc:  # pydantic validation of --min-cell / --seed
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _regenerate(data, out: Path, format_list, config, codebook: str, assessment, robustness_boot: int,
+                robustness_replicates: int) -> str:
+    """The command that writes this very report again (``--force`` replaces only its own earlier output)."""
+    from challengelab.report import CONFIG_FILE
+    from challengelab.report.reproducibility import regenerate_command
+
+    program = "challengelab report" + ("" if codebook == "2021" else f" --codebook {codebook}")
+    command = regenerate_command(None if data is None else str(data), str(out), format_list,
+                                 str(out / CONFIG_FILE), config.min_cell, config.seed, program=program)
+    command += " --force"
+    if assessment is not None:
+        command += (f" --assessment {shlex.quote(str(assessment))} --robustness-boot {robustness_boot}"
+                    f" --robustness-replicates {robustness_replicates}")
+    return command

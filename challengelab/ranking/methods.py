@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from challengelab.ranking import engine
-from challengelab.ranking.assessment import Assessment, TaskMatrix, load_assessment
+from challengelab.ranking.assessment import TaskMatrix, load_assessment
 from challengelab.ranking.spec import RankingSpec
 
 __all__ = ["rank", "case_ranks", "as_spec", "TaskRanking", "MissingValuesError", "rank_dtype", "ranking_frame",
