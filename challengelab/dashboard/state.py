@@ -3,7 +3,7 @@
 Data sources
     ``bundled`` (the synthetic example), ``path`` (a file given to ``challengelab dashboard PATH``, passed in the
     ``CHALLENGELAB_DATA`` environment variable) and ``upload`` (a file uploaded on the *Your data* page; kept in
-    this browser session only). Each source has an id (``bundled``, ``path:<file>:<mtime>``,
+    this browser session only). Each source has an id (``bundled``, ``path:<sha256>``,
     ``upload:<sha256>``) that keys every cache, together with the filters.
 
 Caching
@@ -55,14 +55,16 @@ def _bundled() -> challengelab.Survey:
 
 
 @st.cache_resource(show_spinner="Loading the survey ...", max_entries=8)
-def _from_path(path: str, mtime: float) -> tuple[challengelab.Survey | None, list]:
-    """``(survey, [])`` or ``(None, issues)``; failures are cached too (mtime: reload when the file changes)."""
-    try:
-        return challengelab.load_survey(path), []
-    except challengelab.SurveyValidationError as exc:
-        return None, list(exc.issues)
-    except challengelab.CodebookError as exc:
-        return None, [challengelab.ValidationIssue(str(exc), file=Path(path).name)]
+def _from_path(path: str, key: str) -> tuple[challengelab.Survey | None, list]:
+    """``(survey, [])`` or ``(None, issues)`` for the file with content hash ``key`` (failures are cached too).
+
+    Read once per file and server: the result of the launcher's worker (:mod:`challengelab.dashboard.preload`)
+    is taken when there is one; an edited file has another hash and is read again.
+    """
+    from challengelab.dashboard import preload
+
+    loaded = preload.lookup(path, key) or preload.load(path)
+    return loaded.survey, loaded.issues
 
 
 def cli_path() -> Path | None:
@@ -130,15 +132,17 @@ def current_source() -> Source:
         upload = st.session_state[UPLOAD_KEY]
         return Source(upload["id"], upload["name"], upload["survey"])
     if choice == "path" and cli_path() is not None:
+        from challengelab.dashboard.preload import file_hash
+
         path = cli_path()
         try:
-            mtime = path.stat().st_mtime
+            key = file_hash(path)
         except OSError as exc:
             st.session_state["_load_error"] = (str(path), [challengelab.ValidationIssue(str(exc), file=path.name)])
         else:
-            survey, issues = _from_path(str(path), mtime)
+            survey, issues = _from_path(str(path), key)
             if survey is not None:
-                return Source(f"path:{path}:{mtime}", path.name, survey)
+                return Source(f"path:{key}", path.name, survey)
             st.session_state["_load_error"] = (str(path), issues)
     return Source("bundled", "bundled example", _bundled())
 

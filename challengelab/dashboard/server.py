@@ -1,0 +1,61 @@
+"""Run the dashboard's Streamlit server inside the calling process (``challengelab dashboard``).
+
+Running in-process (rather than starting ``python -m streamlit`` anew) lets the file given on the command line be
+read once, by a worker started before Streamlit (:mod:`challengelab.dashboard.preload`), and lets the imports the
+first page needs happen while the browser is still downloading the app. Stopping the command stops the server:
+there is no second process to orphan.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+
+
+def _warm(loading: Future | None, on_invalid: Callable[[object], int]) -> None:
+    from challengelab.dashboard import preload
+
+    if loading is not None and not loading.result().ok:
+        exit_process(on_invalid(loading.result()))  # nothing to save: stop the server and this process
+    _wait_for_server()
+    preload.warm_imports()
+
+
+def _wait_for_server(timeout: float = 60) -> None:
+    """Return once Streamlit serves (so that warming up does not slow its start), or after ``timeout``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "streamlit.runtime" in sys.modules:
+            from streamlit.runtime import Runtime, RuntimeState
+
+            if Runtime.exists() and Runtime.instance().state != RuntimeState.INITIAL:
+                return
+        time.sleep(0.05)
+
+
+def run(command: list[str], loading: Future | None = None,
+        on_invalid: Callable[[object], int] = lambda loaded: 1) -> None:
+    """Serve ``command`` (a ``python -m streamlit run SCRIPT FLAGS...`` list, see
+    :func:`challengelab.cli.dashboard.streamlit_command`) in this process until the server stops.
+
+    ``loading`` (from :func:`challengelab.dashboard.preload.start`): when it reports an invalid file,
+    ``on_invalid(loaded)`` lists the problems and returns the exit code, and the process ends with it.
+    """
+    threading.Thread(target=_warm, args=(loading, on_invalid), name="challengelab-warm", daemon=True).start()
+    from streamlit.web import cli as streamlit_cli
+
+    streamlit_cli.main.main(args=command[3:], prog_name="streamlit", standalone_mode=False)
+
+
+def exit_process(code: int) -> None:
+    """End the process after the server stopped (Streamlit leaves worker threads that would keep it alive)."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
