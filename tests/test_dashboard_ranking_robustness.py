@@ -30,7 +30,7 @@ from challengelab.ranking import (
     RankingSpec,
     load_assessment,
 )
-from challengelab.report.ranking_robustness import (
+from challengelab.tables.robustness import (
     assessment_for_survey,
     robustness_table,
 )
@@ -146,7 +146,7 @@ def test_settings_apply_only_on_submit_and_change_the_ranking():
     at.run()
     assert "mean-then-rank" in text(at.caption)  # a form value without Apply is not applied
     at.selectbox(key="rr_method").set_value("test_then_rank")
-    at.selectbox(key="rr_p_adjust").set_value("holm")
+    at.selectbox(key="rr_rank_adjust").set_value("holm")
     submit(at)
     captions = text(at.caption)
     assert "test-then-rank (holm)" in captions and "mean-then-rank" not in captions
@@ -289,7 +289,8 @@ def test_make_spec():
     assert rstate.make_spec("aggregate_then_rank", "median", "holm", "none") == RankingSpec(
         method="aggregate_then_rank", aggregate="median")
     assert rstate.make_spec("test_then_rank", "median", "holm", "drop") == RankingSpec(
-        method="test_then_rank", p_adjust="holm", na_treat="drop")
+        method="test_then_rank", na_treat="drop",
+        **{"adjust" if "adjust" in RankingSpec.model_fields else "p_adjust": "holm"})
 
 
 def test_robustness_table_suppression_rule():

@@ -31,26 +31,27 @@ from challengelab.ranking import (
     StrategyRobustness,
     load_assessment,
 )
-from challengelab.report.ranking_robustness import (
+from challengelab.tables.robustness import (
     assessment_for_survey,
     robustness_replicates,
     robustness_table,
     unstable_tasks,
 )
+from challengelab.vocabulary import ADJUSTMENTS, RANKING_METHODS, TESTS
 
 #: Session key of an uploaded per-case table: dict(name=..., id=..., assessment=...).
 ASSESSMENT_KEY = "rr_assessment_upload"
 #: Seconds per replicate of the strategy tests, for the estimate shown while they run.
 SECONDS_PER_REPLICATE = 0.25
 
-METHODS = {"aggregate_then_rank": "Aggregate, then rank", "rank_then_aggregate": "Rank per case, then aggregate",
-           "test_then_rank": "Test, then rank (paired Wilcoxon)"}
+METHODS = {key: term.label for key, term in RANKING_METHODS.items()}
 AGGREGATES = {"mean": "mean", "median": "median"}
-P_ADJUST = {"none": "none", "holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg (FDR)"}
+#: The p-value adjustments offered for test-then-rank (keys of :data:`challengelab.vocabulary.ADJUSTMENTS`).
+RANK_ADJUST = ["none", "holm", "bonferroni", "fdr_bh"]
 MISSING = {"none": "not allowed (error)", "drop": "left out"}
-TESTS = {"exact_cmh": "Exact stratified test (by task)", "cmh": "Cochran–Mantel–Haenszel (asymptotic)",
-         "fisher": "Fisher exact test (pooled, ignores tasks)"}
-ADJUST = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg (FDR)", "bonferroni": "Bonferroni", "none": "none"}
+#: The adjustments offered for the strategy tests.
+ADJUST = ["holm", "fdr_bh", "bonferroni", "none"]
+__all__ = ["ADJUSTMENTS", "TESTS"]  # re-exported for the page
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,13 @@ def current_assessment(source_id: str) -> AssessmentSource | None:
     return None
 
 
-def make_spec(method: str, aggregate: str, p_adjust: str, missing: str) -> RankingSpec:
+def make_spec(method: str, aggregate: str, adjust: str, missing: str) -> RankingSpec:
     """The :class:`RankingSpec` of the page's settings (aggregate only for the aggregating methods, the p-value
     adjustment only for test-then-rank)."""
     arguments: dict = {"method": method, "na_treat": "drop" if missing == "drop" else None}
     if method == "test_then_rank":
-        arguments["p_adjust"] = p_adjust
+        # the specification's field is being renamed p_adjust -> adjust: use whichever this version has
+        arguments["adjust" if "adjust" in RankingSpec.model_fields else "p_adjust"] = adjust
     else:
         arguments["aggregate"] = aggregate
     return RankingSpec(**arguments)

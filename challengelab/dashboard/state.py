@@ -150,20 +150,19 @@ def current_source() -> Source:
 # --- filters ---------------------------------------------------------------------------------------------------
 
 
-def filter_options(source: Source) -> dict[str, list]:
-    """The values each sidebar filter offers (from the unfiltered survey)."""
-    return _filter_options(source.id, source.survey)
+def filter_facets(source: Source, filters: tuple) -> dict[str, list[tuple[object, int]]]:
+    """For each sidebar filter: ``[(value, tasks), ...]`` left by the other filters (see
+    :func:`challengelab.tables.facets.facet_counts`)."""
+    return _filter_facets(source.id, filters, source.survey)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _filter_options(key: str, _survey: challengelab.Survey) -> dict[str, list]:
+@st.cache_data(max_entries=256, show_spinner=False)
+def _filter_facets(key: str, filters: tuple, _survey: challengelab.Survey) -> dict[str, list[tuple[object, int]]]:
+    from challengelab.tables.facets import facet_counts
+
     frame = _survey.tasks.merge(_survey.challenges[["challenge_id", "conference", "year"]], on="challenge_id",
                                 how="left")
-    out = {}
-    for column in FILTERS:
-        values = frame[column].dropna().astype(object).unique().tolist()
-        out[column] = sorted(int(v) if column == "year" else str(v) for v in values)
-    return out
+    return facet_counts(frame, dict(filters))
 
 
 def reset_filters() -> None:

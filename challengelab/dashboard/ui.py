@@ -13,6 +13,7 @@ import streamlit as st
 
 from challengelab.dashboard.state import FILTERS, Context
 from challengelab.figures.survey import figure_caption
+from challengelab.tables.format import Kind, people_table
 
 T = TypeVar("T")
 
@@ -113,3 +114,62 @@ def suppression_note(table: pd.DataFrame, ctx: Context, what: str = "rows") -> N
         st.caption(f":material/visibility_off: {n} {what} rest on fewer than {ctx.min_cell} respondents and are "
                    "suppressed (survey participants were promised aggregated reporting). Change the minimum cell "
                    "size in the sidebar.")
+
+
+#: Shown in the cells of a row that the minimum cell size hides.
+SUPPRESSED = "suppressed"
+
+
+def people_frame(frame: pd.DataFrame, columns: dict[str, str | None], *,
+                 kinds: dict[str, Kind] | None = None) -> pd.DataFrame:
+    """``frame[columns]`` as text in the report's style (:func:`challengelab.tables.format.people_table`):
+    headers from ``columns`` (None: the shared header), and "suppressed" in the blanked cells of suppressed rows."""
+    headers = {column: header for column, header in columns.items() if header}
+    text = people_table(frame[list(columns)], labels=headers, kinds=kinds)
+    if "suppressed" in frame.columns:
+        hidden = frame["suppressed"].fillna(False).astype(bool).to_numpy()
+        for column in text.columns:
+            blank = text[column].eq("").to_numpy()
+            text.loc[hidden & blank, column] = SUPPRESSED
+    return text
+
+
+def people(frame: pd.DataFrame, columns: dict[str, str | None], *, kinds: dict[str, Kind] | None = None,
+           max_static: int = 60) -> pd.DataFrame:
+    """Show a table for people: formatted numbers, words as headers, wrapped text (never clipped). Tables longer
+    than ``max_static`` rows scroll instead. Returns the text shown."""
+    text = people_frame(frame, columns, kinds=kinds)
+    if len(text) <= max_static:
+        st.table(text.set_index(text.columns[0]))
+    else:
+        st.dataframe(text, hide_index=True, width="stretch")
+    return text
+
+
+def issues(items) -> None:
+    """Validation problems grouped by cause (:func:`challengelab.tables.issues.issue_groups`), each with its
+    value and rows, in a wrapped table; the full list as CSV."""
+    from challengelab.tables.issues import issue_groups
+
+    items = list(items)
+    groups = issue_groups(items)
+    if groups.empty:
+        return
+    if len(groups) < len(items):
+        st.caption(f"{len(items)} problems in {len(groups)} groups: rows that fail for the same reason and value "
+                   "are listed together (a typo in one table makes every row that refers to it fail too).")
+    columns = {"severity": "Severity", "file": "File", "sheet": "Sheet", "column": "Column", "rows": "Rows",
+               "value": "Value", "problem": "Problem", "count": "Rows affected"}
+    if groups["file"].nunique() <= 1:
+        columns.pop("file")
+    text = people_frame(groups, columns, kinds={"rows": "text", "count": "int", "value": "text"})
+    text.index = range(1, len(text) + 1)
+    st.table(text)
+
+
+def with_interval(frame: pd.DataFrame, low: str = "ci_low", high: str = "ci_high",
+                  name: str = "interval") -> pd.DataFrame:
+    """``frame`` with an ``interval`` text column (``"0.61 to 7.72"``, on the estimate's scale)."""
+    from challengelab.tables.format import format_interval
+
+    return frame.assign(**{name: [format_interval(a, b) for a, b in zip(frame[low], frame[high])]})

@@ -589,10 +589,23 @@ def task_strategy_figure(table: pd.DataFrame, *, labels: dict[str, str] | None =
         hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", automargin=True, type="category")
     fig.update_xaxes(tickangle=-35, automargin=True, side="bottom", type="category")
-    return _style(fig, title=title, caption=caption, height=max(300, 200 + 26 * len(rows)), legend=False)
+    fig = _style(fig, title=title, caption=caption, height=max(300, 200 + 26 * len(rows)), legend=False)
+    return add_answer_legend(fig, {"used": OTHER_COLOR, "not used": "#E8EEF4", "no answer": "#FFFFFF"})
+
+
+def add_answer_legend(fig: go.Figure, colors: dict[str, str]) -> go.Figure:
+    """Add a horizontal legend of coloured squares (``{label: colour}``) above a heat map, which has none."""
+    for label, color in colors.items():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, hoverinfo="skip",
+                                 marker={"symbol": "square", "size": 13, "color": color,
+                                         "line": {"color": "#9AA5B1", "width": 1}}))
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0,
+                                               "xanchor": "left", "title": {"text": ""}})
+    return fig
 
 
 __all__ = [
+    "add_answer_legend",
     "coverage_figure",
     "coverage_table",
     "figure_caption",

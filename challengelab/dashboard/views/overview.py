@@ -10,13 +10,8 @@ from challengelab.dashboard import state, ui
 from challengelab.figures import survey as figs
 
 
-def _text(value) -> str:
-    """Published and observed values mix numbers and words: show both as text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+PUBLISHED = {"quantity": None, "population": None, "unit": None, "published": None, "observed": None,
+             "n": "Respondents", "note": None, "source": None}
 
 
 def render() -> None:
@@ -54,12 +49,10 @@ def render() -> None:
                   name="published_vs_dataset")
         ui.suppression_note(published, ctx, "quantities")
         with st.expander("All published quantities (including non-percent ones) as a table"):
-            shown = published[["quantity", "population", "unit", "published", "observed", "n", "note", "source"]]
-            shown = shown.assign(published=shown["published"].map(_text), observed=shown["observed"].map(_text))
-            st.dataframe(shown, hide_index=True, width="stretch")
+            ui.people(published, PUBLISHED, kinds={"published": "num", "observed": "num"})
     if ctx.survey.warnings:
         with st.expander(f"{len(ctx.survey.warnings)} data warning(s) found while loading"):
-            st.dataframe(state.issues_table(ctx.survey.warnings), hide_index=True, width="stretch")
+            ui.issues(ctx.survey.warnings)
 
 
 if __name__ == "__main__":

@@ -80,11 +80,9 @@ def render() -> None:
         if result["counts"]:
             st.caption("Rows: " + "; ".join(
                 f"{table} {c['rows_in']} read, {c['rows_rejected']} rejected" for table, c in result["counts"].items()))
-        table = state.issues_table(issues)
-        st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={"row": st.column_config.NumberColumn("row", format="%d")})
-        ui.table_download(table, name=f"{uploaded.name}_problems", label="Download the problems (CSV)",
-                          key="upload_problems")
+        ui.issues(issues)
+        ui.table_download(state.issues_table(issues), name=f"{uploaded.name}_problems",
+                          label="Download every problem, one per row (CSV)", key="upload_problems")
         return
     survey: challengelab.Survey = result["survey"]
     summary = survey.summary()
@@ -95,7 +93,7 @@ def render() -> None:
         st.caption("This file says it is synthetic (simulated) data.")
     if survey.warnings:
         with st.expander(f"{len(survey.warnings)} warning(s) — the data loads, but check these", expanded=False):
-            st.dataframe(state.issues_table(survey.warnings), hide_index=True, width="stretch")
+            ui.issues(survey.warnings)
     if ctx.source.id == result["id"]:
         st.info("The whole dashboard shows this file now. Switch back in the sidebar at any time.",
                 icon=":material/check:")
