@@ -219,7 +219,7 @@ def test_explorer_hides_tasks_with_few_respondents():
     no_exception(at)
     heatmap = charts(at)[0]["data"][0]
     assert len(heatmap["y"]) == sizes[large]
-    assert at.table[0].value.shape[0] == sizes[large]
+    assert at.dataframe[0].value.shape[0] == sizes[large]
 
 
 # --- models ----------------------------------------------------------------------------------------------------

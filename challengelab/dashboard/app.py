@@ -41,14 +41,22 @@ def navigation_pages() -> dict[str, list[st.Page]]:
     """Every page at its own URL. The root URL runs the overview through a hidden default page, so that
     ``/overview`` is a real address too (Streamlit gives the default page no path of its own)."""
     sections = {
-        section: [st.Page(VIEWS / file, title=title, icon=icon, url_path=url) for file, title, icon, url in pages]
+        # no page icons: Streamlit shows a page's icon as the favicon, fetching Material icons from the internet
+        section: [st.Page(VIEWS / file, title=title, url_path=url) for file, title, _icon, url in pages]
         for section, pages in PAGES.items() if pages
     }
     first = next(iter(PAGES.values()))[0]
-    home = st.Page(VIEWS / first[0], title=first[1], icon=first[2], url_path="home", default=True,
-                   visibility="hidden")
+    home = st.Page(_home, title=first[1], url_path="home", default=True, visibility="hidden")
     sections[next(iter(sections))].insert(0, home)
     return sections
+
+
+def _home() -> None:
+    """The root URL: the first page, run as a function (a second page on the same file would clash)."""
+    import importlib
+
+    first = next(iter(PAGES.values()))[0]
+    importlib.import_module(f"challengelab.dashboard.views.{Path(first[0]).stem}").render()
 
 
 def _on_source_change() -> None:
@@ -121,9 +129,11 @@ def load_error() -> None:
 
 
 def main() -> None:
+    page = st.navigation(navigation_pages())
+    # after st.navigation, so that the bundled icon replaces the pages' Material icons as the favicon (those
+    # would be fetched from a font server on the internet)
     st.set_page_config(page_title="challengelab — what do winners do?", page_icon=str(ICON),
                        layout="wide", initial_sidebar_state="expanded")
-    page = st.navigation(navigation_pages())
     sidebar()
     load_error()
     page.run()

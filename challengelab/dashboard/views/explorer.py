@@ -51,9 +51,10 @@ def leaderboard_panel(ctx: state.Context, task_id: str) -> None:
                "consent covers it.")
     ui.figure(figs.task_strategy_figure(table, labels=state.short_labels(ctx.survey), task=task_id), table,
               name=f"leaderboard_{task_id}", key="explorer_heatmap")
+    short = state.short_labels(ctx.survey)
     ui.people(table, {"rank": None, "team_id": None, "winner": None,
-                      **{c: ctx.labels.get(c, c) for c in table.columns if c not in ("rank", "team_id", "winner")}},
-              kinds={"rank": "int"})
+                      **{c: short.get(c, c) for c in table.columns if c not in ("rank", "team_id", "winner")}},
+              kinds={"rank": "int"}, max_static=0)  # many columns: a scrolling table, never squeezed
 
 
 def render() -> None:
