@@ -14,13 +14,27 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 
-def _warm(loading: Future | None, on_invalid: Callable[[object], int]) -> None:
+def _watch(loading: Future, on_invalid: Callable[[object], int]) -> None:
+    if not loading.result().ok:
+        exit_process(on_invalid(loading.result()))  # nothing to save: stop the server and this process
+
+
+def _warm(loading: Future | None) -> None:
+    """Once the server serves: import what the first page needs and compute its overview (while the browser is
+    still loading the app), so that the first session finds both ready."""
     from challengelab.dashboard import preload
 
-    if loading is not None and not loading.result().ok:
-        exit_process(on_invalid(loading.result()))  # nothing to save: stop the server and this process
     _wait_for_server()
     preload.warm_imports()
+    from challengelab.dashboard import state
+
+    try:
+        if loading is None:
+            state.precompute_overview(state.bundled_source())
+        elif loading.result().ok:
+            state.precompute_overview(state.path_source(loading.result().path, loading.result().hash))
+    except Exception:  # noqa: BLE001 - warming up is an optimisation: the page computes it again if need be
+        pass
 
 
 def _wait_for_server(timeout: float = 60) -> None:
@@ -45,7 +59,9 @@ def run(command: list[str], loading: Future | None = None,
     ``loading`` (from :func:`challengelab.dashboard.preload.start`): when it reports an invalid file,
     ``on_invalid(loaded)`` lists the problems and returns the exit code, and the process ends with it.
     """
-    threading.Thread(target=_warm, args=(loading, on_invalid), name="challengelab-warm", daemon=True).start()
+    if loading is not None:
+        threading.Thread(target=_watch, args=(loading, on_invalid), name="challengelab-watch", daemon=True).start()
+    threading.Thread(target=_warm, args=(loading,), name="challengelab-warm", daemon=True).start()
     from streamlit.web import cli as streamlit_cli
 
     streamlit_cli.main.main(args=command[3:], prog_name="streamlit", standalone_mode=False)

@@ -136,14 +136,23 @@ def current_source() -> Source:
 
         path = cli_path()
         try:
-            key = file_hash(path)
+            source = path_source(path, file_hash(path))
         except OSError as exc:
             st.session_state["_load_error"] = (str(path), [challengelab.ValidationIssue(str(exc), file=path.name)])
         else:
-            survey, issues = _from_path(str(path), key)
-            if survey is not None:
-                return Source(f"path:{key}", path.name, survey)
-            st.session_state["_load_error"] = (str(path), issues)
+            if source.survey is not None:
+                return source
+            st.session_state["_load_error"] = (str(path), _from_path(str(path), source.id.split(":", 1)[1])[1])
+    return bundled_source()
+
+
+def path_source(path: str | Path, key: str) -> Source:
+    """The file given on the command line with content hash ``key`` (``survey`` is None when it is invalid)."""
+    survey, _issues = _from_path(str(path), key)
+    return Source(f"path:{key}", Path(path).name, survey)
+
+
+def bundled_source() -> Source:
     return Source("bundled", "bundled example", _bundled())
 
 
@@ -282,6 +291,28 @@ def regression(key: str, predictors: tuple[str, ...], outcome: str, model: str, 
     if outcome == "top_fraction":
         options["q"] = q
     return rank_regression(_survey, list(predictors), outcome=outcome, model=model, **options)
+
+
+def overview_coverage(ctx: Context) -> tuple[pd.DataFrame, go.Figure, go.Figure]:
+    """The coverage table and the two overview figures drawn from it (cached)."""
+    table = coverage(ctx.key, ctx.data)
+    return (table, figure(ctx, "coverage", lambda: figs.coverage_figure(table)),
+            figure(ctx, "sizes", lambda: figs.leaderboard_sizes_figure(table)))
+
+
+def overview_published(ctx: Context) -> tuple[pd.DataFrame, go.Figure]:
+    """The published 2021 quantities next to the data's own, and their figure (cached; exceptions propagate)."""
+    table = published(ctx.key, ctx.min_cell, ctx.data)
+    return table, figure(ctx, "published", lambda: figs.published_figure(table))
+
+
+def precompute_overview(source: Source) -> None:
+    """Fill the caches of the first page for ``source`` unfiltered with the default minimum cell size (the
+    launcher calls this while the browser loads the app). Works outside a script run."""
+    ctx = Context(source, source.survey, tuple((column, ()) for column in FILTERS), DEFAULT_MIN_CELL)
+    overview_coverage(ctx)
+    overview_published(ctx)
+    filter_facets(source, ctx.filters)
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
