@@ -131,6 +131,10 @@ def people_frame(frame: pd.DataFrame, columns: dict[str, str | None], *,
         for column in text.columns:
             blank = text[column].eq("").to_numpy()
             text.loc[hidden & blank, column] = SUPPRESSED
+    if "note" in columns:  # a column of nothing but empty notes says nothing
+        header = text.columns[list(columns).index("note")]
+        if text[header].eq("").all():
+            text = text.drop(columns=header)
     return text
 
 

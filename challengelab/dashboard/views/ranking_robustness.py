@@ -141,7 +141,8 @@ def strategies_panel(ctx: state.Context, linked, lkey: str, chosen: dict) -> Non
     ui.suppression_note(table, ctx, what="strategies")
     st.markdown("**Strategy tests over replicates**")
     ui.people(ui.with_interval(table, "odds_ratio_low", "odds_ratio_high", name="range"), ROBUSTNESS,
-              kinds={"range": "text", "share_separation": "share", "share_significant": "share"})
+              kinds={"range": "text", "share_separation": "share", "share_significant": "share",
+                     "odds_ratio_full": "ratio", "median_odds_ratio": "ratio", "p_adjusted_full": "p"})
     ui.table_download(replicates, name=f"strategy_robustness_replicates_{test}",
                       label="Download every replicate's tests (CSV)", key="rr_replicates")
     st.caption("*Significant in*: share of replicates in which the adjusted p-value stays below 0.05. "
