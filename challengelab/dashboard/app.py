@@ -71,10 +71,11 @@ def _filter_widget(column: str, label: str, facets: list[tuple[object, int]]) ->
     chosen = st.session_state.get(key) or []
     if not set(chosen) <= set(counts):
         st.session_state[key] = [v for v in chosen if v in counts]
+    # the counts go in a caption: option labels that change between reruns make the browser drop the next click
     st.multiselect(label, list(counts), key=key, placeholder="All",
-                   format_func=lambda v: f"{v} ({counts[v]} task{'s' if counts[v] != 1 else ''})",
-                   help="Leave empty for all values. The counts are the tasks each choice keeps, given the "
+                   help="Leave empty for all values. The numbers below are the tasks each choice keeps, given the "
                         "other filters.")
+    st.caption(", ".join(f"{value} {n}" for value, n in counts.items()) + " tasks" if counts else "no values")
 
 
 def sidebar() -> None:
@@ -94,7 +95,7 @@ def sidebar() -> None:
         facets = state.filter_facets(source, _url_or_current_filters())
         for column, label in state.FILTERS.items():
             _filter_widget(column, label, facets[column])
-        st.button("Clear filters", on_click=state.reset_filters, icon=":material/filter_alt_off:",
+        st.button("Clear filters", on_click=state.reset_filters, icon=":material/filter_alt_off:", key="clear_filters",
                   disabled=not any(v for _, v in state.current_filters()), width="stretch")
         st.markdown("### Privacy")
         links.sync(state.MIN_CELL_KEY, "min_cell", kind="int", default=state.DEFAULT_MIN_CELL,
