@@ -43,7 +43,7 @@ def test_a_typo_in_tasks_is_one_group_with_its_value(small_tables, tmp_path):
 def test_values_and_whole_numbers():
     assert issue_value(ValidationIssue("rank 99 exceeds n_teams (8.0)", column="rank")) == "99"
     assert issue_value(ValidationIssue("bad", value=8.0)) == "8"
-    assert issue_value(ValidationIssue("team (task_id, team_id) ('T1', 'T1-a') appears again")) == "T1"
+    assert issue_value(ValidationIssue("team (task_id, team_id) ('T1', 'T1-a') appears again")) == "T1, T1-a"
     assert issue_value(ValidationIssue("a whole table is missing")) == ""
     assert whole_numbers("8.0 and 8.05 and 10.0.1") == "8 and 8.05 and 10.0.1"
     assert compact_rows([]) == "" and compact_rows([3, 4]) == "3, 4" and compact_rows([1, 2, 3, 9]) == "1–3, 9"

@@ -160,8 +160,13 @@ def issues(items) -> None:
     if groups.empty:
         return
     if len(groups) < len(items):
-        st.caption(f"{len(items)} problems in {len(groups)} groups: rows that fail for the same reason and value "
-                   "are listed together (a typo in one table makes every row that refers to it fail too).")
+        errors = sum(i.severity == "error" for i in items)
+        counted = " and ".join(part for part in (
+            f"{errors} problem{'s' if errors != 1 else ''}" if errors else "",
+            f"{len(items) - errors} warning{'s' if len(items) - errors != 1 else ''}" if len(items) > errors else "")
+            if part)
+        st.caption(f"{counted} in {len(groups)} groups: rows that fail for the same reason and value are listed "
+                   "together (a typo in one table makes every row that refers to it fail too).")
     columns = {"severity": "Severity", "file": "File", "sheet": "Sheet", "column": "Column", "rows": "Rows",
                "value": "Value", "problem": "Problem", "count": "Rows affected"}
     if groups["file"].nunique() <= 1:

@@ -40,11 +40,16 @@ def whole_numbers(text: str) -> str:
 
 
 def issue_value(issue) -> str:
-    """The offending value: the issue's own, else the first quoted value of its reason, else the first number
+    """The offending value: the issue's own, else the quoted key its reason names (all values of a quoted tuple,
+    ``"('T1', 'T1-a') appears again"`` -> ``"T1, T1-a"``), else the first quoted value, else the first number
     after the column name (``"rank 99 exceeds ..."`` -> ``"99"``); empty when none is named."""
     if issue.value is not None and str(issue.value) != "":
         return whole_numbers(str(issue.value))
     reason = str(issue.reason)
+    for group in re.findall(r"\(([^()]*)\)", reason):  # a quoted tuple names a key: show all of it
+        values = [a if a else b for a, b in _QUOTED.findall(group)]
+        if len(values) > 1:
+            return ", ".join(values)
     quoted = _QUOTED.search(reason)
     if quoted:
         return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
