@@ -16,8 +16,10 @@ from challengelab.tables import facets, issues
 from challengelab.tables.issues import compact_rows, issue_groups, issue_value, whole_numbers
 
 
-@pytest.mark.parametrize("module", [facets, issues])
+@pytest.mark.parametrize("module", [facets, issues, "ui"])
 def test_doctests(module):
+    if module == "ui":  # text from the data is escaped before it reaches Streamlit's Markdown
+        from challengelab.dashboard import ui as module
     assert doctest.testmod(module).failed == 0
 
 

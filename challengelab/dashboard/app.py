@@ -75,7 +75,8 @@ def _filter_widget(column: str, label: str, facets: list[tuple[object, int]]) ->
     st.multiselect(label, list(counts), key=key, placeholder="All",
                    help="Leave empty for all values. The numbers below are the tasks each choice keeps, given the "
                         "other filters.")
-    st.caption(", ".join(f"{value} {n}" for value, n in counts.items()) + " tasks" if counts else "no values")
+    st.caption(", ".join(f"{ui.md_text(value)} {n}" for value, n in counts.items()) + " tasks" if counts
+               else "no values")
 
 
 def sidebar() -> None:

@@ -21,6 +21,18 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "se
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~$:<>#])")
+
+
+def md_text(value: object) -> str:
+    r"""Text from the data, safe inside Streamlit Markdown: no link, image, icon, emoji, formula or heading syntax.
+
+    >>> print(md_text("![x](http://example.org/a.png) :material/home: $x$"))
+    !\[x\](http\://example.org/a.png) \:material/home\: \$x\$
+    """
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+
+
 def header(ctx: Context, title: str, intro: str) -> None:
     """Page title, synthetic-data banner, one-line intro and the active filters."""
     st.title(title)
@@ -28,7 +40,7 @@ def header(ctx: Context, title: str, intro: str) -> None:
     st.markdown(intro)
     active = ctx.active_filters
     if active:
-        shown = "; ".join(f"{FILTERS[c].lower()}: {', '.join(map(str, v))}" for c, v in active.items())
+        shown = "; ".join(f"{FILTERS[c].lower()}: {', '.join(md_text(x) for x in v)}" for c, v in active.items())
         st.caption(f"Filtered — {shown}. {len(ctx.data.tasks)} of {len(ctx.survey.tasks)} tasks, "
                    f"{len(ctx.data.responses)} responses.")
 
