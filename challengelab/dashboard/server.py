@@ -30,9 +30,13 @@ def _warm(loading: Future | None) -> None:
 
     try:
         if loading is None:
-            state.precompute_overview(state.bundled_source())
+            source = state.bundled_source()
         elif loading.result().ok:
-            state.precompute_overview(state.path_source(loading.result().path, loading.result().hash))
+            source = state.path_source(loading.result().path, loading.result().hash)
+        else:
+            return
+        state.precompute_overview(source)
+        state.precompute_strategies(source)
     except Exception:  # noqa: BLE001 - warming up is an optimisation: the page computes it again if need be
         pass
 

@@ -315,6 +315,16 @@ def precompute_overview(source: Source) -> None:
     filter_facets(source, ctx.filters)
 
 
+def precompute_strategies(source: Source) -> None:
+    """Fill the caches of *Winning strategies* (shares and the default tests, the slowest first visit) for
+    ``source`` unfiltered with the default minimum cell size. Works outside a script run."""
+    ctx = Context(source, source.survey, tuple((column, ()) for column in FILTERS), DEFAULT_MIN_CELL)
+    items = tuple(ctx.data.strategy_items)
+    if items:
+        profile(ctx.key, items, ctx.min_cell, ctx.data)
+        tests(ctx.key, items, "exact_cmh", "holm", ctx.min_cell, ctx.data)
+
+
 @st.cache_resource(max_entries=512, show_spinner=False)
 def _figure(key: str, _build: Callable[[], go.Figure]) -> go.Figure:
     return _build()
