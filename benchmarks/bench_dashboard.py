@@ -1,10 +1,16 @@
-"""Dashboard speed in a real browser: time to first rendered chart and time per filter interaction.
+"""Dashboard speed in a real browser: command to first chart next to a bare Streamlit app, first rendered chart
+and time per filter interaction.
+
+*Command to first chart*: seconds from starting ``challengelab dashboard FILE`` (a newly simulated file each round,
+so nothing is cached) to the first plotly chart drawn in the first browser session, measured side by side with the
+floor: ``streamlit run`` of a bare app holding one plotly chart, started with the same flags, in the same run
+(rounds alternate). The target is a difference under 1 s.
 
 Runs the Streamlit server (as ``challengelab dashboard`` does) and Debian's Chromium through Playwright, on the
 bundled data and on a 100x simulated dataset (8,000 tasks, about 59,000 responses; written as a folder of CSV
 files, because the Excel reader takes about a minute at that size — pass ``--xlsx`` to measure that too).
 
-    .venv/bin/python benchmarks/bench_dashboard.py [--repeat 5] [--only bundled|100x] [--xlsx]
+    .venv/bin/python benchmarks/bench_dashboard.py [--repeat 5] [--only startup|bundled|100x] [--xlsx]
 
 Prints the figures; asserts nothing (targets: first chart < 5 s, interaction < 1 s on the bundled data).
 """
@@ -25,6 +31,76 @@ from challengelab.dashboard.testing import (
     timed_rerun,
     wait_charts,
 )
+
+
+BARE_APP = ("import plotly.graph_objects as go\nimport streamlit as st\n\n"
+            "st.plotly_chart(go.Figure(go.Bar(x=[1, 2, 3], y=[3, 1, 2])))\n")
+
+
+def _launch_to_chart(browser, command: list[str], port: int, timeout: float = 300) -> float:
+    """Seconds from starting ``command`` to the first chart drawn in a new browser session on ``port``."""
+    import subprocess
+    import urllib.request
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:  # as a user would: retry until the server answers
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[:3]} exited with code {process.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.02)
+            if time.perf_counter() - start > timeout:
+                raise TimeoutError("the server did not start")
+        page.goto(f"http://127.0.0.1:{port}/")
+        wait_charts(page, 1, timeout=timeout * 1000)
+        return time.perf_counter() - start
+    finally:
+        process.terminate()
+        process.wait(30)
+        context.close()
+
+
+def startup(rounds: int) -> None:
+    """Command to first chart: ``challengelab dashboard NEWFILE`` next to a bare Streamlit app, alternating."""
+    from playwright.sync_api import sync_playwright
+
+    from challengelab.cli.dashboard import streamlit_command
+    from challengelab.dashboard.testing import free_port
+    from challengelab.synthetic.survey import SimulationSettings, simulate_tables, simulation_metadata
+    from challengelab.survey.write import write_survey_workbook
+
+    print("\n== command to first chart (new file each round; bare Streamlit app as the floor) ==", flush=True)
+    bare_times, ours_times = [], []
+    with tempfile.TemporaryDirectory(prefix="challengelab-bench-") as folder, sync_playwright() as playwright:
+        bare = Path(folder) / "bare_app.py"
+        bare.write_text(BARE_APP)
+        browser = launch_chromium(playwright)
+        try:
+            for i in range(rounds):
+                settings = SimulationSettings()
+                data = write_survey_workbook(Path(folder) / f"survey_{i}.xlsx", simulate_tables(100 + i, settings),
+                                             metadata=simulation_metadata(100 + i, settings))
+                port = free_port()
+                bare_times.append(_launch_to_chart(
+                    browser, streamlit_command(bare, host="127.0.0.1", port=port, browser=False), port))
+                port = free_port()
+                ours_times.append(_launch_to_chart(browser, [
+                    sys.executable, "-c", "from challengelab.cli import main; main()", "dashboard", str(data),
+                    "--port", str(port)], port))
+                print(f"round {i + 1}: bare {bare_times[-1]:.2f} s, challengelab dashboard {ours_times[-1]:.2f} s "
+                      f"(+{ours_times[-1] - bare_times[-1]:.2f} s)", flush=True)
+        finally:
+            browser.close()
+    differences = [o - b for o, b in zip(ours_times, bare_times)]
+    print(f"bare Streamlit app, one plotly chart: {summary(bare_times)}")
+    print(f"challengelab dashboard NEWFILE.xlsx:  {summary(ours_times)}")
+    print(f"difference (target < 1 s): {summary(differences)}", flush=True)
 
 
 def make_100x(folder: Path, xlsx: bool) -> Path:
@@ -131,7 +207,8 @@ def run(name: str, data: Path | None, repeat: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=4, help="rounds of filter interactions per page")
-    parser.add_argument("--only", choices=["bundled", "100x"], help="run one dataset only")
+    parser.add_argument("--only", choices=["startup", "bundled", "100x"], help="run one part only")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the command-to-first-chart comparison")
     parser.add_argument("--xlsx", action="store_true", help="write the 100x dataset as .xlsx (slow to read)")
     args = parser.parse_args(argv)
     reason = browser_skip_reason()
@@ -140,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     import os
 
-    print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
+    print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}; load average "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.only in (None, "startup"):
+        startup(args.rounds)
     if args.only in (None, "bundled"):
         run("bundled data (80 tasks, 615 responses)", None, args.repeat)
     if args.only in (None, "100x"):

@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--boot", type=int, default=1000, help="bootstrap replicates of the ranking report")
     parser.add_argument("--repeat", type=int, default=3, help="page loads per report (median shown)")
     args = parser.parse_args()
-    from challengelab.report.markdown import find_chromium
+    from challengelab.chromium import find_chromium
 
     try:
         from playwright.sync_api import sync_playwright

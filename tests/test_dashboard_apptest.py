@@ -101,6 +101,21 @@ def test_sidebar_offers_filters_and_min_cell():
     assert at.number_input(key=state.MIN_CELL_KEY).value == 5
     options = at.multiselect(key="filter_conference").options
     assert set(options) == {"ISBI", "MICCAI"}
+    assert "ISBI 17, MICCAI 63 tasks" in [c.value for c in at.sidebar.caption]
+
+
+def test_filters_narrow_each_other_with_counts():
+    at = open_app()
+    at.multiselect(key="filter_conference").set_value(["ISBI"]).run()
+    survey = challengelab.example_survey().filter(conference=["ISBI"])
+    years = survey.tasks.merge(survey.challenges[["challenge_id", "year"]], on="challenge_id")["year"]
+    counts = years.value_counts().sort_index()
+    assert [int(y) for y in at.multiselect(key="filter_year").options] == counts.index.tolist()
+    captions = [c.value for c in at.sidebar.caption]
+    assert ", ".join(f"{y} {n}" for y, n in counts.items()) + " tasks" in captions
+    # the conference filter itself still offers every conference (counts given the other filters)
+    assert set(at.multiselect(key="filter_conference").options) == {"ISBI", "MICCAI"}
+    assert "ISBI 17, MICCAI 63 tasks" in captions
 
 
 # --- filters ---------------------------------------------------------------------------------------------------
@@ -183,14 +198,21 @@ def test_high_min_cell_suppresses_winner_breakdowns():
     assert "suppressed: too few respondents" in json.dumps(shares)
     markers = [t for t in shares["data"] if t.get("name") == "Winners"]
     assert not markers or not any(np.isfinite(values(markers[0].get("x"))))
-    table = at.dataframe[0].value
-    assert table["Winners"].isna().all() if "Winners" in table.columns else table["winners_total"].isna().all()
+    table = at.table[0].value
+    assert (table["Winners"] == "suppressed").all()  # a word, never "None"
+    assert (table["Odds ratio"] == "suppressed").all()
 
 
-def test_teams_suppression_on_a_small_filter():
-    at = open_app("teams", filter_task_category=["detection"], min_cell=5)  # 1 responding winner
+def test_a_selection_that_could_be_differenced_is_not_described():
+    # detection alone holds 1 responding winner: describing it (or everything but it) could reveal that winner
+    at = open_app("teams", filter_task_category=["detection"], min_cell=5)
     no_exception(at)
-    assert "suppressed" in json.dumps(charts(at))
+    assert "cannot be described" in texts(at.warning)
+    assert not charts(at)
+    at = open_app("teams", filter_task_category=["classification", "regression"], min_cell=5)  # whole blocks
+    no_exception(at)
+    assert "cannot be described" not in texts(at.warning)
+    assert charts(at)
 
 
 def test_explorer_hides_tasks_with_few_respondents():
@@ -225,8 +247,13 @@ def test_model_outcomes(outcome, expected_model):
     assert any(expected_model in s.value for s in at.subheader)
     assert "What was fitted." in texts(at.markdown)
     assert charts(at)[0]["layout"]["xaxis"]["type"] == "log"
-    coefficients = at.dataframe[0].value
-    assert set(coefficients["term"]) >= {"metric_in_design", "failure_analysis", "multi_task"}
+    coefficients = at.table[0].value
+    labels = challengelab.tables.breakdowns.item_labels(challengelab.example_survey().codebook)
+    assert set(coefficients.index) >= {labels[t] for t in ("metric_in_design", "failure_analysis", "multi_task")}
+    assert list(coefficients.columns[:3]) == ["Odds ratio", "95% CI (odds ratio)", "p"]
+    for odds, interval in zip(coefficients["Odds ratio"], coefficients["95% CI (odds ratio)"]):
+        low, high = (float(x.replace(",", "")) for x in interval.split(" to "))
+        assert low <= float(odds.replace(",", "")) <= high  # the interval is on the odds-ratio scale
 
 
 def test_model_k_and_fraction_inputs():
@@ -298,9 +325,13 @@ def test_strategy_test_choices():
         no_exception(at)
     at.selectbox(key="strategy_adjust").set_value("fdr_bh").run()
     no_exception(at)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert len(table) == len(challengelab.example_survey().strategy_items)
-    assert "p (Benjamini–Hochberg (FDR))" in table.columns or "p_adjusted" in table.columns
+    assert "p (Benjamini–Hochberg)" in table.columns
+    from challengelab.tables.format import format_p
+
+    for p in table["p"]:  # "< 0.001" or three significant digits (the report's rule), never scientific notation
+        assert p in ("suppressed", "") or p == format_p(float(p) if p != "< 0.001" else 0), p
 
 
 def test_organizers_breakdown_by_modality():
@@ -368,13 +399,15 @@ def test_invalid_upload_lists_every_problem_with_its_location(small_tables, tmp_
     _upload(at, "broken.xlsx", path.read_bytes())
     no_exception(at)
     assert "broken.xlsx is not valid" in texts(at.error)
-    problems = at.dataframe[0].value
-    assert {"sheet", "row", "column", "reason"} <= set(problems.columns)
-    assert ("responses", "augmentation") in set(zip(problems["sheet"], problems["column"]))
-    assert ("tasks", "n_teams") in set(zip(problems["sheet"], problems["column"]))
-    assert problems["row"].notna().all()
-    assert not problems["file"].astype(str).str.contains("challengelab-upload-").any()  # user's file name
-    assert "Download the problems (CSV)" in download_labels(at)
+    problems = at.table[0].value
+    assert {"Sheet", "Rows", "Column", "Value", "Problem"} <= set(problems.columns)
+    assert ("responses", "augmentation") in set(zip(problems["Sheet"], problems["Column"]))
+    assert ("tasks", "n_teams") in set(zip(problems["Sheet"], problems["Column"]))
+    assert (problems["Rows"] != "").all()
+    values = dict(zip(problems["Column"], problems["Value"]))
+    assert values["augmentation"] == "maybe" and values["n_teams"] == "-3"  # the offending values, as written
+    assert not problems.astype(str).apply(lambda c: c.str.contains("challengelab-upload-")).any().any()
+    assert "Download every problem, one per row (CSV)" in download_labels(at)
     assert _temp_uploads() == before
     assert at.radio(key=state.SOURCE_KEY).value if at.radio else True  # nothing switched
     assert not at.radio or at.radio(key=state.SOURCE_KEY).value == "bundled"

@@ -1,4 +1,4 @@
-"""``challengelab dashboard [PATH]``: validates PATH, passes it to the app and replaces itself with Streamlit."""
+"""``challengelab dashboard [PATH]``: reads PATH in a worker, passes it to the app, serves Streamlit in-process."""
 
 from __future__ import annotations
 
@@ -10,18 +10,25 @@ from typer.testing import CliRunner
 
 from challengelab.cli import app
 from challengelab.cli import dashboard as command
-from challengelab.dashboard import state
+from challengelab.dashboard import launch, state
 
 
 @pytest.fixture
 def execv(monkeypatch):
+    """Records the Streamlit command instead of serving it; an invalid preloaded file ends the run as the real
+    server's watcher does (exit code from ``on_invalid``)."""
+    from challengelab.dashboard import server
+
     calls = []
 
-    def fake_execv(path, args):
-        calls.append((path, list(args)))
-        raise SystemExit(0)  # the real execv never returns
+    def fake_run(args, loading=None, on_invalid=None):
+        if loading is not None and not loading.result().ok:
+            raise SystemExit(on_invalid(loading.result()))
+        calls.append((sys.executable, list(args)))
 
-    monkeypatch.setattr(os, "execv", fake_execv)
+    monkeypatch.setattr(server, "run", fake_run)
+    monkeypatch.setattr(server, "exit_process", lambda code: None)
+    monkeypatch.setattr(command, "busy_port_hint", lambda host, port: None)
     monkeypatch.setenv(command.DATA_ENV, "")  # records the original state, restored after the test
     monkeypatch.delenv(command.DATA_ENV)
     return calls
@@ -33,7 +40,7 @@ def test_no_path_starts_on_the_bundled_data(execv):
     (path, args), = execv
     assert path == sys.executable
     assert args[:4] == [sys.executable, "-m", "streamlit", "run"]
-    assert args[4] == str(command.app_script()) and command.app_script().is_file()
+    assert args[4] == str(launch.app_script()) and launch.app_script().is_file()
     flags = dict(zip(args[5::2], args[6::2]))
     assert flags["--server.headless"] == "true"
     assert flags["--server.address"] == "127.0.0.1"
@@ -50,7 +57,6 @@ def test_path_is_validated_and_passed_to_the_app(execv, small_workbook):
     assert command.DATA_ENV == state.DATA_ENV
     args = execv[0][1]
     assert args[args.index("--server.port") + 1] == "8601"
-    assert "valid" in result.output
 
 
 def test_invalid_path_stops_with_its_problems(execv, tmp_path):
@@ -59,6 +65,7 @@ def test_invalid_path_stops_with_its_problems(execv, tmp_path):
     result = CliRunner().invoke(app, ["dashboard", str(broken)])
     assert result.exit_code == 1
     assert not execv
+    assert "not a readable Excel workbook" in result.output
 
 
 def test_missing_path_is_a_usage_error(execv, tmp_path):
@@ -91,3 +98,34 @@ def test_server_enforces_the_stated_upload_limit_and_listens_locally(execv):
     assert args[args.index("--server.maxUploadSize") + 1] == str(UPLOAD_LIMIT_MB)
     config = (Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text()
     assert 'address = "127.0.0.1"' in config and f"maxUploadSize = {UPLOAD_LIMIT_MB}" in config
+
+
+def test_busy_port_names_the_next_free_one():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        hint = launch.busy_port_hint("127.0.0.1", port)
+        result = CliRunner().invoke(app, ["dashboard", "--port", str(port)])
+    assert hint and f"port {port} is in use" in hint and "--port" in hint
+    assert result.exit_code == 1 and "is in use" in result.output
+    free = int(hint.split("--port ")[1].split()[0]) if "(free now)" in hint else None
+    assert free is None or launch.port_free("127.0.0.1", free)
+
+
+def test_free_port_has_no_hint():
+    from challengelab.dashboard.testing import free_port
+
+    assert launch.busy_port_hint("127.0.0.1", free_port()) is None
+
+
+def test_preload_is_taken_by_the_app_and_keyed_by_content(small_workbook, tmp_path):
+    from challengelab.dashboard import preload
+
+    future = preload.start(small_workbook)
+    loaded = future.result(timeout=120)
+    assert loaded.ok and loaded.hash == preload.file_hash(small_workbook)
+    assert preload.lookup(small_workbook, loaded.hash) is loaded
+    assert preload.lookup(small_workbook, "other content") is None

@@ -30,7 +30,8 @@ from challengelab.ranking import (
     RankingSpec,
     load_assessment,
 )
-from challengelab.report.ranking_robustness import (
+from challengelab.tables.format import format_interval, format_p, format_ratio, format_share
+from challengelab.tables.robustness import (
     assessment_for_survey,
     robustness_table,
 )
@@ -41,7 +42,7 @@ WIRED = any(page[0] == PAGE_FILE for pages in dashboard_app.PAGES.values() for p
 SCRIPT = ROOT / "app.py" if WIRED else ROOT / "tests" / "apps" / "robustness_page.py"
 PAGE = str(ROOT / "challengelab" / "dashboard" / "views" / PAGE_FILE)
 ITEMS = ["metric_in_design", "failure_analysis", "augmentation"]
-FAST = {"filter_conference": ["ISBI"], "rr_n_boot": 20, "rr_n_replicates": 3, "rr_items": ITEMS}
+FAST = {"filter_conference": ["ISBI"], "min_cell": 1, "rr_n_boot": 20, "rr_n_replicates": 3, "rr_items": ITEMS}
 
 
 @pytest.fixture(autouse=True)
@@ -125,13 +126,19 @@ def test_robustness_table_equals_the_library():
     linked = challengelab.link(survey, assessment_for_survey(bundled_assessment(), survey),
                                RankingSpec(method="aggregate_then_rank"), n_boot=20, seed=5)
     expected = linked.robustness(ITEMS, n_replicates=3)
-    shown = at.dataframe[0].value
+    shown = at.table[0].value  # text in the report's style, one row per strategy (the index)
     labels = state.item_labels(survey)
-    assert shown["label"].tolist() == [labels[i] for i in ITEMS]
-    for column in ("odds_ratio", "p_adjusted", "odds_ratio_full", "median_odds_ratio", "odds_ratio_low",
-                   "odds_ratio_high", "share_significant"):
-        np.testing.assert_allclose(shown[column].to_numpy(float), expected.summary[column].to_numpy(float),
-                                   err_msg=column)
+    assert shown.index.tolist() == [labels[i] for i in ITEMS]
+    summary = expected.summary
+    formatted = {"OR (survey ranks)": summary["odds_ratio"].map(format_ratio),
+                 "p adjusted (survey ranks)": summary["p_adjusted"].map(format_p),
+                 "OR (computed ranks)": summary["odds_ratio_full"].map(format_ratio),
+                 "Median OR over replicates": summary["median_odds_ratio"].map(format_ratio),
+                 "OR range, 95% of replicates": [format_interval(a, b) for a, b in
+                                                  zip(summary["odds_ratio_low"], summary["odds_ratio_high"])],
+                 "Significant in": summary["share_significant"].map(format_share)}
+    for header, expected_text in formatted.items():
+        assert shown[header].tolist() == list(expected_text), header
     # the forest plot draws the same medians (by strategy label, bottom to top)
     forest = charts(at)[0]
     medians = next(t for t in forest["data"] if t.get("name") == "median over replicates")
@@ -146,7 +153,7 @@ def test_settings_apply_only_on_submit_and_change_the_ranking():
     at.run()
     assert "mean-then-rank" in text(at.caption)  # a form value without Apply is not applied
     at.selectbox(key="rr_method").set_value("test_then_rank")
-    at.selectbox(key="rr_ranking_adjust").set_value("holm")
+    at.selectbox(key="rr_rank_adjust").set_value("holm")
     submit(at)
     captions = text(at.caption)
     assert "test-then-rank (holm)" in captions and "mean-then-rank" not in captions
@@ -202,10 +209,10 @@ def test_tasks_are_ordered_from_least_stable():
 
 
 def test_min_cell_suppresses_strategies():
-    at = open_page(min_cell=100)
-    shown = at.dataframe[0].value
-    assert shown["odds_ratio"].isna().all() and shown["share_significant"].isna().all()
-    assert shown["note"].str.contains("suppressed").all()
+    at = open_page(min_cell=100, filter_conference=[])  # no filter: a filtered view this small is not described
+    shown = at.table[0].value
+    assert (shown["OR (survey ranks)"] == "suppressed").all() and (shown["Significant in"] == "suppressed").all()
+    assert shown["Note"].str.contains("suppressed").all()
     assert "suppressed" in text(at.caption)
     forest = charts(at)[0]
     medians = next(t for t in forest["data"] if t.get("name") == "median over replicates")
@@ -262,8 +269,8 @@ def test_unmatched_algorithms_are_listed():
     at = open_page()
     survey = isbi_survey()
     linked = challengelab.link(survey, assessment_for_survey(bundled_assessment(), survey), n_boot=0)
-    listed = at.dataframe[1].value
-    assert sorted(listed["algorithm"]) == sorted(linked.unmatched_algorithms["algorithm"])
+    listed = at.dataframe[0].value
+    assert sorted(listed["Algorithm"]) == sorted(linked.unmatched_algorithms["algorithm"])
     assert len(listed) > 0  # teams on the leaderboards that did not answer the survey
     assert {m.label: m.value for m in at.metric}["Algorithms without a response"] == str(len(listed))
 

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from challengelab.cli import app
-from challengelab.report.markdown import find_chromium
+from challengelab.chromium import find_chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

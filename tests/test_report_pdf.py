@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from challengelab.report.markdown import find_chromium
+from challengelab.chromium import find_chromium
 from challengelab.report.pdf import count_pages
 
 pytestmark = [

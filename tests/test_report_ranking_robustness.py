@@ -20,12 +20,8 @@ from challengelab.report.document import (
     Section,
     Table,
 )
-from challengelab.report.ranking_robustness import (
-    SECTION_TITLE,
-    assessment_for_survey,
-    ranking_robustness_section,
-    unstable_tasks,
-)
+from challengelab.report.ranking_robustness import SECTION_TITLE, ranking_robustness_section
+from challengelab.tables.robustness import assessment_for_survey, unstable_tasks
 
 ITEMS = ["metric_in_design", "failure_analysis", "augmentation", "ensembling"]
 N_BOOT, N_REPLICATES, SEED = 30, 3, 11

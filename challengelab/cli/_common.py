@@ -19,7 +19,6 @@ LIMITS_HELP = ("Raise or lower the input limits, e.g. 'rows=200000,file_mb=120' 
                "environment variable, else the built-in limits.")
 FORCE_HELP = ("Replace --out when it holds an earlier challengelab output (proven by its manifest). A folder "
               "holding anything else is never replaced.")
-LIMITS_ENV = "CHALLENGELAB_LIMITS"
 #: Errors listed one by one; beyond this, the most frequent kinds are counted (a file with 100,000 bad rows
 #: must not print 300,000 lines).
 MAX_LISTED = 200
@@ -27,12 +26,10 @@ MAX_LISTED = 200
 
 def limits_or_exit(text: str | None):
     """The :class:`~challengelab.survey.read.Limits` of ``--limits`` (or ``$CHALLENGELAB_LIMITS``), or exit 2."""
-    import os
-
     from challengelab.survey.read import Limits
 
     try:
-        return Limits.parse(text if text is not None else os.environ.get(LIMITS_ENV))
+        return Limits.parse(text) if text is not None else Limits.from_environment()
     except ValueError as exc:
         errors.print(f"[red]error:[/red] --limits: {exc}")
         raise typer.Exit(2) from None

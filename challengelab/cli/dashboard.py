@@ -1,4 +1,8 @@
-"""``challengelab dashboard [PATH]``: start the Streamlit dashboard (replacing this process)."""
+"""``challengelab dashboard [PATH]``: start the Streamlit dashboard in this process.
+
+PATH is read and validated once, by a worker process that starts before the server (so the two overlap), and the
+app takes the result from that worker; an invalid PATH stops the command with every problem listed (exit 1).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from typing import Annotated
 import typer
 
 from challengelab.cli import app
-from challengelab.cli._common import LIMITS_ENV, LIMITS_HELP, DATA_HELP, console, limits_or_exit, load_or_exit
-from challengelab.dashboard.launch import DATA_ENV, app_script, streamlit_command
+from challengelab.cli._common import DATA_HELP, LIMITS_HELP, console, errors, limits_or_exit, print_issues
+from challengelab.dashboard.launch import DATA_ENV, busy_port_hint, serve
 
 
 @app.command()
@@ -26,19 +30,20 @@ def dashboard(
     limits: Annotated[str | None, typer.Option("--limits", help=LIMITS_HELP)] = None,
 ) -> None:
     """Start the dashboard on the bundled synthetic survey, or on PATH. Stop it with Ctrl+C."""
-    input_limits = limits_or_exit(limits)
+    from challengelab.survey.read import LIMITS_ENV
+
+    limits_or_exit(limits)  # a malformed --limits stops here, with a message
     if limits is not None:
-        os.environ[LIMITS_ENV] = limits  # the app reads the same limits (challengelab.cli._common.LIMITS_ENV)
+        os.environ[LIMITS_ENV] = limits  # the app and its loader read the same limits
+    hint = busy_port_hint(host, port)
+    if hint:
+        errors.print(f"[red]error:[/red] {hint}")
+        raise typer.Exit(1)
     if path is not None:
         path = path.expanduser().resolve()
-        if check:
-            survey = load_or_exit(path, limits=input_limits)  # exits 1 listing every problem
-            console.print(f"[green]valid[/green]: {path.name} — {len(survey.tasks)} tasks, "
-                          f"{len(survey.responses)} responses")
         os.environ[DATA_ENV] = str(path)
     else:
         os.environ.pop(DATA_ENV, None)
-    command = streamlit_command(app_script(), host=host, port=port, browser=browser)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[yellow]note:[/yellow] listening on {host}: other machines can reach the dashboard and "
@@ -47,4 +52,16 @@ def dashboard(
                   f"({'the bundled synthetic example' if path is None else path.name}); stop with Ctrl+C.")
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, command)  # replace this process: stopping it stops the server, no orphan
+    serve(path if check else None, host=host, port=port, browser=browser, on_invalid=report_loaded)
+
+
+def report_loaded(loaded) -> int:
+    """List every problem of an invalid file; the exit code (0 valid, 1 invalid)."""
+    if loaded.ok:
+        return 0
+    print_issues(loaded.issues, source=loaded.path)
+    if loaded.row_counts:
+        errors.print("rows: " + "; ".join(
+            f"{t} {c['rows_in']} in = {c['rows_accepted']} accepted + {c['rows_rejected']} rejected"
+            for t, c in loaded.row_counts.items()))
+    return 1

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from challengelab.dashboard import state
+from challengelab.dashboard import links, state, ui
 from challengelab.outputs import markdown_literal
 
 VIEWS = Path(__file__).resolve().parent / "views"
@@ -35,20 +35,55 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
 }
 
 
+#: The app's icon: a file in the package, so that the browser never asks a font host for it (works offline).
+ICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+
+
 def navigation_pages() -> dict[str, list[st.Page]]:
-    return {
-        section: [st.Page(VIEWS / file, title=title, icon=icon, url_path=url, default=(url == "overview"))
-                  for file, title, icon, url in pages]
+    """Every page at its own URL. The root URL runs the overview through a hidden default page, so that
+    ``/overview`` is a real address too (Streamlit gives the default page no path of its own)."""
+    sections = {
+        # no page icons: Streamlit shows a page's icon as the favicon, fetching Material icons from the internet
+        section: [st.Page(VIEWS / file, title=title, url_path=url) for file, title, _icon, url in pages]
         for section, pages in PAGES.items() if pages
     }
+    first = next(iter(PAGES.values()))[0]
+    home = st.Page(_home, title=first[1], url_path="home", default=True, visibility="hidden")
+    sections[next(iter(sections))].insert(0, home)
+    return sections
+
+
+def _home() -> None:
+    """The root URL: the first page, run as a function (a second page on the same file would clash)."""
+    import importlib
+
+    first = next(iter(PAGES.values()))[0]
+    importlib.import_module(f"challengelab.dashboard.views.{Path(first[0]).stem}").render()
 
 
 def _on_source_change() -> None:
     state.reset_filters()
 
 
+def _filter_widget(column: str, label: str, facets: list[tuple[object, int]]) -> None:
+    key = state.filter_key(column)
+    counts = dict(facets)
+    links.sync(key, column, kind="int_list" if column == "year" else "list", default=[],
+               options=lambda values: all(v in counts for v in values))
+    chosen = st.session_state.get(key) or []
+    if not set(chosen) <= set(counts):
+        st.session_state[key] = [v for v in chosen if v in counts]
+    # the counts go in a caption: option labels that change between reruns make the browser drop the next click
+    st.multiselect(label, list(counts), key=key, placeholder="All",
+                   help="Leave empty for all values. The numbers below are the tasks each choice keeps, given the "
+                        "other filters.")
+    st.caption(", ".join(f"{ui.text(value)} {n}" for value, n in counts.items()) + " tasks" if counts
+               else "no values")
+
+
 def sidebar() -> None:
     choices = state.sources()
+    links.sync(state.SOURCE_KEY, "data", default=next(iter(choices)), options=list(choices))
     if st.session_state.get(state.SOURCE_KEY) not in choices:
         st.session_state[state.SOURCE_KEY] = next(iter(choices))
     with st.sidebar:
@@ -60,37 +95,52 @@ def sidebar() -> None:
         else:
             st.caption(markdown_literal(choices[next(iter(choices))]))
         source = state.current_source()
-        options = state.filter_options(source)
         st.markdown("### Filters")
+        facets = state.filter_facets(source, _url_or_current_filters())
         for column, label in state.FILTERS.items():
-            key = state.filter_key(column)
-            chosen = st.session_state.get(key)
-            if chosen and not set(chosen) <= set(options[column]):
-                st.session_state[key] = [v for v in chosen if v in options[column]]
-            st.multiselect(label, options[column], key=key, placeholder="All",
-                           help="Leave empty for all values.")
-        st.button("Clear filters", on_click=state.reset_filters, icon=":material/filter_alt_off:",
+            _filter_widget(column, label, facets[column])
+        st.button("Clear filters", on_click=state.reset_filters, icon=":material/filter_alt_off:", key="clear_filters",
                   disabled=not any(v for _, v in state.current_filters()), width="stretch")
         st.markdown("### Privacy")
-        st.number_input("Minimum cell size", min_value=1, max_value=100, value=state.DEFAULT_MIN_CELL,
-                        step=1, key=state.MIN_CELL_KEY,
+        links.sync(state.MIN_CELL_KEY, "min_cell", kind="int", default=state.DEFAULT_MIN_CELL,
+                   options=lambda v: 1 <= v <= 100)
+        st.number_input("Minimum cell size", min_value=1, max_value=100, step=1, key=state.MIN_CELL_KEY,
                         help="Breakdowns resting on fewer respondents than this are suppressed, because survey "
                              "participants were promised aggregated, non-identifying reporting. 1 shows "
                              "everything.")
+        st.caption("The address bar holds the filters and settings of this page: copy it to share the view.")
 
 
-def main() -> None:
-    st.set_page_config(page_title="challengelab — what do winners do?", page_icon=":material/emoji_events:",
-                       layout="wide", initial_sidebar_state="expanded")
-    page = st.navigation(navigation_pages())
-    sidebar()
+def _url_or_current_filters() -> tuple:
+    """The filters in force for the facet counts (on a link's first run, the ones in the URL)."""
+    out = []
+    for column in state.FILTERS:
+        key = state.filter_key(column)
+        if key in st.session_state:
+            out.append((column, tuple(st.session_state[key] or ())))
+        else:
+            out.append((column, tuple(links.from_url(column, "int_list" if column == "year" else "list") or ())))
+    return tuple(out)
+
+
+def load_error() -> None:
     failed = st.session_state.pop("_load_error", None)
     if failed:
         path, issues = failed
         st.error(f"**Could not load {markdown_literal(Path(path).name)}** ({len(issues)} problem(s)); showing the "
                  "bundled example instead. Open *Your data* to upload a corrected file.", icon=":material/error:")
         with st.expander("Problems"):
-            st.dataframe(state.issues_table(issues), hide_index=True)
+            ui.issues(issues)
+
+
+def main() -> None:
+    page = st.navigation(navigation_pages())
+    # after st.navigation, so that the bundled icon replaces the pages' Material icons as the favicon (those
+    # would be fetched from a font server on the internet)
+    st.set_page_config(page_title="challengelab — what do winners do?", page_icon=str(ICON),
+                       layout="wide", initial_sidebar_state="expanded")
+    sidebar()
+    load_error()
     page.run()
 
 

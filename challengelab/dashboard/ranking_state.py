@@ -31,26 +31,27 @@ from challengelab.ranking import (
     StrategyRobustness,
     load_assessment,
 )
-from challengelab.report.ranking_robustness import (
+from challengelab.tables.robustness import (
     assessment_for_survey,
     robustness_replicates,
     robustness_table,
     unstable_tasks,
 )
+from challengelab.vocabulary import ADJUSTMENTS, RANKING_METHODS, TESTS
 
 #: Session key of an uploaded per-case table: dict(name=..., id=..., assessment=...).
 ASSESSMENT_KEY = "rr_assessment_upload"
 #: Seconds per replicate of the strategy tests, for the estimate shown while they run.
 SECONDS_PER_REPLICATE = 0.25
 
-METHODS = {"aggregate_then_rank": "Aggregate, then rank", "rank_then_aggregate": "Rank per case, then aggregate",
-           "test_then_rank": "Test, then rank (paired Wilcoxon)"}
+METHODS = {key: term.label for key, term in RANKING_METHODS.items()}
 AGGREGATES = {"mean": "mean", "median": "median"}
-RANKING_ADJUST = {"none": "none", "holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini–Hochberg (FDR)"}
+#: The p-value adjustments offered for test-then-rank (keys of :data:`challengelab.vocabulary.ADJUSTMENTS`).
+RANK_ADJUST = ["none", "holm", "bonferroni", "fdr_bh"]
 MISSING = {"none": "not allowed (error)", "drop": "left out"}
-TESTS = {"exact_cmh": "Exact stratified test (by task)", "cmh": "Cochran–Mantel–Haenszel (asymptotic)",
-         "fisher": "Fisher exact test (pooled, ignores tasks)"}
-ADJUST = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg (FDR)", "bonferroni": "Bonferroni", "none": "none"}
+#: The adjustments offered for the strategy tests.
+ADJUST = ["holm", "fdr_bh", "bonferroni", "none"]
+__all__ = ["ADJUSTMENTS", "TESTS"]  # re-exported for the page
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Data sources
     ``bundled`` (the synthetic example), ``path`` (a file given to ``challengelab dashboard PATH``, passed in the
     ``CHALLENGELAB_DATA`` environment variable) and ``upload`` (a file uploaded on the *Your data* page; kept in
-    this browser session only). Each source has an id (``bundled``, ``path:<file>:<mtime>``,
+    this browser session only). Each source has an id (``bundled``, ``path:<sha256>``,
     ``upload:<sha256>``) that keys every cache, together with the filters.
 
 Caching
@@ -26,7 +26,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import challengelab
-from challengelab.dashboard.launch import DATA_ENV
+from challengelab.dashboard import DATA_ENV
+from challengelab.survey.read import Limits
 from challengelab.tables import breakdowns
 from challengelab.tables.breakdowns import profile_table, strategy_table
 from challengelab.tables.disclosure import DEFAULT_MIN_CELL
@@ -54,14 +55,16 @@ def _bundled() -> challengelab.Survey:
 
 
 @st.cache_resource(show_spinner="Loading the survey ...", max_entries=8)
-def _from_path(path: str, mtime: float) -> tuple[challengelab.Survey | None, list]:
-    """``(survey, [])`` or ``(None, issues)``; failures are cached too (mtime: reload when the file changes)."""
-    try:
-        return challengelab.load_survey(path), []
-    except challengelab.SurveyValidationError as exc:
-        return None, list(exc.issues)
-    except challengelab.CodebookError as exc:
-        return None, [challengelab.ValidationIssue(str(exc), file=Path(path).name)]
+def _from_path(path: str, key: str) -> tuple[challengelab.Survey | None, list]:
+    """``(survey, [])`` or ``(None, issues)`` for the file with content hash ``key`` (failures are cached too).
+
+    Read once per file and server: the result of the launcher's worker (:mod:`challengelab.dashboard.preload`)
+    is taken when there is one; an edited file has another hash and is read again.
+    """
+    from challengelab.dashboard import preload
+
+    loaded = preload.lookup(path, key) or preload.load(path)
+    return loaded.survey, loaded.issues
 
 
 def cli_path() -> Path | None:
@@ -85,7 +88,7 @@ def load_upload(name: str, content: bytes) -> tuple[challengelab.Survey, str]:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
-        survey = challengelab.load_survey(temp)
+        survey = challengelab.load_survey(temp, limits=Limits.from_environment())
     except challengelab.SurveyValidationError as exc:
         exc.issues = [_rename(issue, temp_name, name) for issue in exc.issues]
         exc.source = name
@@ -129,36 +132,46 @@ def current_source() -> Source:
         upload = st.session_state[UPLOAD_KEY]
         return Source(upload["id"], upload["name"], upload["survey"])
     if choice == "path" and cli_path() is not None:
+        from challengelab.dashboard.preload import file_hash
+
         path = cli_path()
         try:
-            mtime = path.stat().st_mtime
+            source = path_source(path, file_hash(path))
         except OSError as exc:
             st.session_state["_load_error"] = (str(path), [challengelab.ValidationIssue(str(exc), file=path.name)])
         else:
-            survey, issues = _from_path(str(path), mtime)
-            if survey is not None:
-                return Source(f"path:{path}:{mtime}", path.name, survey)
-            st.session_state["_load_error"] = (str(path), issues)
+            if source.survey is not None:
+                return source
+            st.session_state["_load_error"] = (str(path), _from_path(str(path), source.id.split(":", 1)[1])[1])
+    return bundled_source()
+
+
+def path_source(path: str | Path, key: str) -> Source:
+    """The file given on the command line with content hash ``key`` (``survey`` is None when it is invalid)."""
+    survey, _issues = _from_path(str(path), key)
+    return Source(f"path:{key}", Path(path).name, survey)
+
+
+def bundled_source() -> Source:
     return Source("bundled", "bundled example", _bundled())
 
 
 # --- filters ---------------------------------------------------------------------------------------------------
 
 
-def filter_options(source: Source) -> dict[str, list]:
-    """The values each sidebar filter offers (from the unfiltered survey)."""
-    return _filter_options(source.id, source.survey)
+def filter_facets(source: Source, filters: tuple) -> dict[str, list[tuple[object, int]]]:
+    """For each sidebar filter: ``[(value, tasks), ...]`` left by the other filters (see
+    :func:`challengelab.tables.facets.facet_counts`)."""
+    return _filter_facets(source.id, filters, source.survey)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _filter_options(key: str, _survey: challengelab.Survey) -> dict[str, list]:
+@st.cache_data(max_entries=256, show_spinner=False)
+def _filter_facets(key: str, filters: tuple, _survey: challengelab.Survey) -> dict[str, list[tuple[object, int]]]:
+    from challengelab.tables.facets import facet_counts
+
     frame = _survey.tasks.merge(_survey.challenges[["challenge_id", "conference", "year"]], on="challenge_id",
                                 how="left")
-    out = {}
-    for column in FILTERS:
-        values = frame[column].dropna().astype(object).unique().tolist()
-        out[column] = sorted(int(v) if column == "year" else str(v) for v in values)
-    return out
+    return facet_counts(frame, dict(filters))
 
 
 def reset_filters() -> None:
@@ -205,6 +218,21 @@ class Context:
     @property
     def labels(self) -> dict[str, str]:
         return item_labels(self.survey)
+
+    @property
+    def disclosable(self) -> bool:
+        """May this selection's winners and other teams be described (see
+        :func:`challengelab.tables.disclosure.survey_view_allowed`)? Always true without filters."""
+        if self.data is self.survey:
+            return True
+        return _view_allowed(self.key, self.min_cell, self.data, self.survey)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _view_allowed(key: str, min_cell: int, _view: challengelab.Survey, _whole: challengelab.Survey) -> bool:
+    from challengelab.tables.disclosure import survey_view_allowed
+
+    return survey_view_allowed(_view, _whole, min_cell=min_cell)
 
 
 def context() -> Context:
@@ -278,6 +306,38 @@ def regression(key: str, predictors: tuple[str, ...], outcome: str, model: str, 
     if outcome == "top_fraction":
         options["q"] = q
     return rank_regression(_survey, list(predictors), outcome=outcome, model=model, **options)
+
+
+def overview_coverage(ctx: Context) -> tuple[pd.DataFrame, go.Figure, go.Figure]:
+    """The coverage table and the two overview figures drawn from it (cached)."""
+    table = coverage(ctx.key, ctx.data)
+    return (table, figure(ctx, "coverage", lambda: figs.coverage_figure(table)),
+            figure(ctx, "sizes", lambda: figs.leaderboard_sizes_figure(table)))
+
+
+def overview_published(ctx: Context) -> tuple[pd.DataFrame, go.Figure]:
+    """The published 2021 quantities next to the data's own, and their figure (cached; exceptions propagate)."""
+    table = published(ctx.key, ctx.min_cell, ctx.data)
+    return table, figure(ctx, "published", lambda: figs.published_figure(table))
+
+
+def precompute_overview(source: Source) -> None:
+    """Fill the caches of the first page for ``source`` unfiltered with the default minimum cell size (the
+    launcher calls this while the browser loads the app). Works outside a script run."""
+    ctx = Context(source, source.survey, tuple((column, ()) for column in FILTERS), DEFAULT_MIN_CELL)
+    overview_coverage(ctx)
+    overview_published(ctx)
+    filter_facets(source, ctx.filters)
+
+
+def precompute_strategies(source: Source) -> None:
+    """Fill the caches of *Winning strategies* (shares and the default tests, the slowest first visit) for
+    ``source`` unfiltered with the default minimum cell size. Works outside a script run."""
+    ctx = Context(source, source.survey, tuple((column, ()) for column in FILTERS), DEFAULT_MIN_CELL)
+    items = tuple(ctx.data.strategy_items)
+    if items:
+        profile(ctx.key, items, ctx.min_cell, ctx.data)
+        tests(ctx.key, items, "exact_cmh", "holm", ctx.min_cell, ctx.data)
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from challengelab.chromium import find_chromium
 from challengelab.dashboard.launch import DATA_ENV, app_script, streamlit_command
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -29,12 +29,8 @@ EXCEPTION = '[data-testid="stException"]'
 
 
 def chromium_path() -> str | None:
-    """Debian's Chromium (``/usr/bin/chromium``) or another chromium on PATH; None if there is none."""
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
+    """The system's Chromium (:func:`challengelab.chromium.find_chromium`); None if there is none."""
+    return find_chromium()
 
 
 def browser_skip_reason() -> str | None:

@@ -19,6 +19,7 @@ from challengelab.outputs import markdown_literal
 #: Text from the data (names, ids, file names, messages quoting values) goes through this before any
 #: st.markdown / st.caption / st.error / widget label: it is shown as text, never as Markdown or HTML.
 text = markdown_literal
+from challengelab.tables.format import Kind, people_table
 
 T = TypeVar("T")
 
@@ -88,8 +89,20 @@ def require_responses(ctx: Context) -> None:
         st.stop()
 
 
+def require_disclosable(ctx: Context) -> None:
+    """Stop the page when describing this selection could reveal a few respondents' answers by differencing."""
+    if ctx.disclosable:
+        return
+    st.warning("**This selection cannot be described without risking the answers of a few respondents.** "
+               f"Compared with other selections it would differ by fewer than {ctx.min_cell} winners or other "
+               "teams, so subtracting one table from another could reveal their answers. Select whole task "
+               "categories (small ones count together), or clear the filters.", icon=":material/lock:")
+    st.stop()
+
+
 def require_winners(ctx: Context) -> None:
-    """Stop the page when the filters leave no responding winner (nothing to compare)."""
+    """Stop the page when the filters leave no responding winner (nothing to compare), or when the selection
+    cannot be described safely (:func:`require_disclosable`)."""
     require_responses(ctx)
     winners = int(ctx.data.responses["winner"].astype(bool).sum())
     if winners == 0:
@@ -100,6 +113,7 @@ def require_winners(ctx: Context) -> None:
         st.info("**Only winners answered in the current selection**: there are no other teams to compare them "
                 "with. Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
         st.stop()
+    require_disclosable(ctx)
 
 
 def guarded(what: str, call: Callable[[], T]) -> T | None:
@@ -120,3 +134,71 @@ def suppression_note(table: pd.DataFrame, ctx: Context, what: str = "rows") -> N
         st.caption(f":material/visibility_off: {n} {what} rest on fewer than {ctx.min_cell} respondents and are "
                    "suppressed (survey participants were promised aggregated reporting). Change the minimum cell "
                    "size in the sidebar.")
+
+
+#: Shown in the cells of a row that the minimum cell size hides.
+SUPPRESSED = "suppressed"
+
+
+def people_frame(frame: pd.DataFrame, columns: dict[str, str | None], *,
+                 kinds: dict[str, Kind] | None = None) -> pd.DataFrame:
+    """``frame[columns]`` as text in the report's style (:func:`challengelab.tables.format.people_table`):
+    headers from ``columns`` (None: the shared header), and "suppressed" in the blanked cells of suppressed rows."""
+    headers = {column: header for column, header in columns.items() if header}
+    text = people_table(frame[list(columns)], labels=headers, kinds=kinds)
+    if "suppressed" in frame.columns:
+        hidden = frame["suppressed"].fillna(False).astype(bool).to_numpy()
+        for column in text.columns:
+            blank = text[column].eq("").to_numpy()
+            text.loc[hidden & blank, column] = SUPPRESSED
+    if "note" in columns:  # a column of nothing but empty notes says nothing
+        header = text.columns[list(columns).index("note")]
+        if text[header].eq("").all():
+            text = text.drop(columns=header)
+    return text
+
+
+def people(frame: pd.DataFrame, columns: dict[str, str | None], *, kinds: dict[str, Kind] | None = None,
+           max_static: int = 60) -> pd.DataFrame:
+    """Show a table for people: formatted numbers, words as headers, wrapped text (never clipped). Tables longer
+    than ``max_static`` rows scroll instead. Returns the text shown."""
+    text = people_frame(frame, columns, kinds=kinds)
+    if len(text) <= max_static:
+        st.table(text.set_index(text.columns[0]))
+    else:
+        st.dataframe(text, hide_index=True, width="stretch")
+    return text
+
+
+def issues(items) -> None:
+    """Validation problems grouped by cause (:func:`challengelab.tables.issues.issue_groups`), each with its
+    value and rows, in a wrapped table; the full list as CSV."""
+    from challengelab.tables.issues import issue_groups
+
+    items = list(items)
+    groups = issue_groups(items)
+    if groups.empty:
+        return
+    if len(groups) < len(items):
+        errors = sum(i.severity == "error" for i in items)
+        counted = " and ".join(part for part in (
+            f"{errors} problem{'s' if errors != 1 else ''}" if errors else "",
+            f"{len(items) - errors} warning{'s' if len(items) - errors != 1 else ''}" if len(items) > errors else "")
+            if part)
+        st.caption(f"{counted} in {len(groups)} groups: rows that fail for the same reason and value are listed "
+                   "together (a typo in one table makes every row that refers to it fail too).")
+    columns = {"severity": "Severity", "file": "File", "sheet": "Sheet", "column": "Column", "rows": "Rows",
+               "value": "Value", "problem": "Problem", "count": "Rows affected"}
+    if groups["file"].nunique() <= 1:
+        columns.pop("file")
+    text = people_frame(groups, columns, kinds={"rows": "text", "count": "int", "value": "text"})
+    text.index = range(1, len(text) + 1)
+    st.table(text)
+
+
+def with_interval(frame: pd.DataFrame, low: str = "ci_low", high: str = "ci_high",
+                  name: str = "interval") -> pd.DataFrame:
+    """``frame`` with an ``interval`` text column (``"0.61 to 7.72"``, on the estimate's scale)."""
+    from challengelab.tables.format import format_interval
+
+    return frame.assign(**{name: [format_interval(a, b) for a, b in zip(frame[low], frame[high])]})

@@ -271,12 +271,22 @@ def kendall_tau_violin(results: Any = None, *, table: pd.DataFrame | None = None
     mapping of labelled results is given, per ranking method (colour)."""
     table = kendall_tau_violin_table(results) if table is None else table
     fig = go.Figure()
+    tasks = list(pd.unique(table["task"].astype(str)))
+    across = len(tasks) > 20  # many tasks: one row per task, every label readable (the figure grows downwards)
     for i, (label, part) in enumerate(table.groupby("label", sort=False)):
-        fig.add_trace(go.Violin(x=part["task"].astype(str), y=part["kendall_tau"], name=str(label),
-                                box_visible=True, meanline_visible=True, points=False,
+        where = {"y": part["task"].astype(str), "x": part["kendall_tau"], "orientation": "h"} if across else \
+            {"x": part["task"].astype(str), "y": part["kendall_tau"]}
+        fig.add_trace(go.Violin(**where, name=str(label), box_visible=True, meanline_visible=True, points=False,
                                 line_color=_color(i)))
-    fig.update_layout(violinmode="group", template="plotly_white", yaxis={"title": "Kendall's tau", "range": [-1.05, 1.05]},
-                      xaxis={"title": "task"})
+    tau_axis = {"title": "Kendall's tau", "range": [-1.05, 1.05]}
+    task_axis = {"title": "task", "type": "category", "categoryorder": "array", "categoryarray": tasks,
+                 "tickmode": "array", "tickvals": tasks, "ticktext": tasks, "automargin": True}
+    if across:
+        fig.update_layout(violinmode="group", template="plotly_white", xaxis=tau_axis,
+                          yaxis={**task_axis, "autorange": "reversed", "tickfont": {"size": 11}},
+                          height=max(450, 16 * len(tasks) + 140))
+    else:
+        fig.update_layout(violinmode="group", template="plotly_white", yaxis=tau_axis, xaxis=task_axis)
     return _finish(fig, "Kendall's tau-b between the ranking of each bootstrap replicate and the full-data ranking "
                         "(1 = identical ranking); replicates where tau-b is undefined (all algorithms tied) are "
                         "left out.", "Ranking stability across bootstrap replicates")

@@ -309,15 +309,9 @@ def strategy_share_figure(table: pd.DataFrame, *, labels: dict[str, str] | None 
             hovertemplate="%{customdata[0]}<br>" + group_label(group) +
                           ": %{x:.0%} (95 % CI %{customdata[2]:.0%}–%{customdata[3]:.0%}), n = %{customdata[1]}"
                           "<extra></extra>"))
-    hidden = data[_suppressed(data)].drop_duplicates("label")
-    if len(hidden):
-        fig.add_trace(go.Scatter(
-            x=[0.01] * len(hidden), y=hidden["label"].map(position).to_numpy(dtype=float), mode="text",
-            text=["suppressed: too few respondents"] * len(hidden), textposition="middle right",
-            textfont={"color": SUPPRESSED_COLOR, "size": 12}, showlegend=False, hoverinfo="skip"))
     fig.update_xaxes(title=x_title, tickformat=".0%", range=[-0.02, 1.04])
-    fig.update_yaxes(tickvals=list(range(len(order))), ticktext=order, range=[-0.6, len(order) - 0.4],
-                     automargin=True, showgrid=False)
+    fig.update_yaxes(tickvals=list(range(len(order))), ticktext=suppressed_ticks(data, order),
+                     range=[-0.6, len(order) - 0.4], automargin=True, showgrid=False)
     return _style(fig, title=title, caption=caption, height=_row_height(len(order), per_row=34))
 
 
@@ -630,10 +624,33 @@ def task_strategy_figure(table: pd.DataFrame, *, labels: dict[str, str] | None =
         hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", automargin=True, type="category")
     fig.update_xaxes(tickangle=-35, automargin=True, side="bottom", type="category")
-    return _style(fig, title=title, caption=caption, height=max(300, 200 + 26 * len(rows)), legend=False)
+    fig = _style(fig, title=title, caption=caption, height=max(300, 200 + 26 * len(rows)), legend=False)
+    return add_answer_legend(fig, {"used": OTHER_COLOR, "not used": "#E8EEF4", "no answer": "#FFFFFF"})
+
+
+def suppressed_ticks(data: pd.DataFrame, order: list[str]) -> list[str]:
+    """Axis labels that say which groups of a row are suppressed, under the label (never over the dots)."""
+    hidden = data[_suppressed(data)]
+    groups = hidden.groupby("label", sort=False)["group"].agg(
+        lambda g: ", ".join(group_label(x).lower() for x in dict.fromkeys(g)))
+    return [f"{label}<br><span style='font-size:11px;color:{SUPPRESSED_COLOR}'>{groups[label]} suppressed: too few "
+            "respondents</span>" if label in groups.index else label for label in order]
+
+
+def add_answer_legend(fig: go.Figure, colors: dict[str, str]) -> go.Figure:
+    """Add a horizontal legend of coloured squares (``{label: colour}``) above a heat map, which has none."""
+    for label, color in colors.items():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, hoverinfo="skip",
+                                 marker={"symbol": "square", "size": 13, "color": color,
+                                         "line": {"color": "#9AA5B1", "width": 1}}))
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0,
+                                               "xanchor": "left", "title": {"text": ""}})
+    return fig
 
 
 __all__ = [
+    "add_answer_legend",
+    "suppressed_ticks",
     "coverage_figure",
     "coverage_table",
     "figure_caption",

@@ -3,7 +3,7 @@
 Used by the browser tests and ``benchmarks/bench_report_browser.py``: how long until the first figure is drawn,
 whether every figure was drawn, how many page elements there are, and whether tick labels of any figure overlap
 (bounding boxes of the labels of one axis compared pairwise). Nothing is downloaded: the Chromium of
-:func:`challengelab.report.markdown.find_chromium` is used, and the page is opened from a ``file://`` address.
+:func:`challengelab.chromium.find_chromium` is used, and the page is opened from a ``file://`` address.
 
 >>> from challengelab.report.browser import inspect_report
 >>> facts = inspect_report("reports/ranking/report.html")  # doctest: +SKIP
@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from challengelab.report.markdown import find_chromium
+from challengelab.chromium import find_chromium
 
 #: Width of the window the reports are checked at (a laptop screen) and its height.
 VIEWPORT = {"width": 1280, "height": 900}

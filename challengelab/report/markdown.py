@@ -7,11 +7,10 @@ pipe of :class:`challengelab.report.pdf.DevTools` — one browser for all figure
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from pathlib import Path
 
+from challengelab.chromium import find_chromium
 from challengelab.report.document import (
     Code,
     Figure,
@@ -118,20 +117,6 @@ def _cell(value: object, kind) -> str:
     if isinstance(value, str) or kind == "text":
         return md(text)
     return text.replace("|", "\\|")  # a formatted number: digits, signs, %, commas
-
-
-def find_chromium() -> str | None:
-    """The Chromium/Chrome executable: ``$CHALLENGELAB_CHROMIUM``, ``$BROWSER_PATH``, then ``chromium``,
-    ``chromium-browser``, ``google-chrome`` on PATH. None when there is none."""
-    for variable in ("CHALLENGELAB_CHROMIUM", "BROWSER_PATH"):
-        value = os.environ.get(variable)
-        if value and Path(value).is_file() and os.access(value, os.X_OK):
-            return value
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def figures_page(figures: list[Figure], width: int) -> str:

@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from challengelab.report.markdown import find_chromium
+from challengelab.chromium import find_chromium
 
 #: Window width in CSS pixels: about the printable width of an A4 page, so figures are laid out at print size.
 PRINT_WINDOW = (760, 1080)

@@ -29,6 +29,8 @@ import pandas as pd
 from challengelab.errors import ValidationIssue
 
 TABLES = ("challenges", "tasks", "responses", "organizers")
+#: The environment variable that sets the input limits for every command and the dashboard ("rows=500000,...").
+LIMITS_ENV = "CHALLENGELAB_LIMITS"
 METADATA_TABLE = "about"
 
 #: Texts Excel shows for a cell whose formula failed; they are never data.
@@ -67,6 +69,13 @@ class Limits:
     rows: int = 100_000
     columns: int = 1_000
     field_chars: int = 32_767
+
+    @classmethod
+    def from_environment(cls) -> Limits:
+        """The limits of ``$CHALLENGELAB_LIMITS`` (defaults when unset): every command and the dashboard use it."""
+        import os
+
+        return cls.parse(os.environ.get(LIMITS_ENV))
 
     @classmethod
     def parse(cls, text: str | None) -> Limits:

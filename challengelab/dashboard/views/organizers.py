@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from challengelab.dashboard import state, ui
+from challengelab.dashboard import links, state, ui
 from challengelab.figures import survey as figs
 
 BY = {"task_category": "task category", "modality": "modality"}
@@ -21,8 +21,9 @@ def render() -> None:
     if ctx.data.organizers.empty or not items:
         st.info("No organizer answers for the selected tasks.", icon=":material/info:")
         return
-    by = st.segmented_control("Break down by", list(BY), format_func=BY.get, default="task_category",
-                              key="organizers_by") or "task_category"
+    links.sync("organizers_by", "by", default="task_category", options=list(BY))
+    by = st.segmented_control("Break down by", list(BY), format_func=BY.get, key="organizers_by") \
+        or "task_category"
     for item in items:
         label = ctx.labels.get(item, item)
         table = state.organizers(ctx.key, item, by, ctx.min_cell, ctx.data)

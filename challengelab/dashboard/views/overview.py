@@ -7,16 +7,10 @@ import math
 import streamlit as st
 
 from challengelab.dashboard import state, ui
-from challengelab.figures import survey as figs
 
 
-def _text(value) -> str:
-    """Published and observed values mix numbers and words: show both as text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+PUBLISHED = {"quantity": None, "population": None, "unit": None, "published": None, "observed": None,
+             "n": "Respondents", "note": None, "source": None}
 
 
 def render() -> None:
@@ -36,30 +30,31 @@ def render() -> None:
     columns[4].metric("Median response rate", "–" if math.isnan(rate) else f"{rate:.0%}",
                       help="Per task: responses / teams on the leaderboard.")
 
-    coverage = state.coverage(ctx.key, ctx.data)
+    coverage, coverage_figure, sizes_figure = state.overview_coverage(ctx)
     left, right = st.columns(2)
     with left:
-        ui.figure(state.figure(ctx, "coverage", lambda: figs.coverage_figure(coverage)), coverage,
-                  name="response_coverage_per_task")
+        ui.figure(coverage_figure, coverage, name="response_coverage_per_task")
     with right:
-        ui.figure(state.figure(ctx, "sizes", lambda: figs.leaderboard_sizes_figure(coverage)), coverage[["task_id", "challenge_id", "task_category",
-                                                                      "modality", "n_teams"]],
+        ui.figure(sizes_figure, coverage[["task_id", "challenge_id", "task_category", "modality", "n_teams"]],
                   name="leaderboard_sizes")
 
     st.subheader("Published 2021 figures next to this dataset")
-    published = ui.guarded("the comparison with the published figures",
-                           lambda: state.published(ctx.key, ctx.min_cell, ctx.data))
-    if published is not None:
-        ui.figure(state.figure(ctx, "published", lambda: figs.published_figure(published)), published,
-                  name="published_vs_dataset")
+    result = None
+    if not ctx.disclosable:
+        st.info("The comparison with the published figures describes winners; it is not shown for this selection "
+                "(it could reveal a few respondents' answers by differencing). Select whole task categories or "
+                "clear the filters.", icon=":material/lock:")
+    else:
+        result = ui.guarded("the comparison with the published figures", lambda: state.overview_published(ctx))
+    if result is not None:
+        published, published_figure = result
+        ui.figure(published_figure, published, name="published_vs_dataset")
         ui.suppression_note(published, ctx, "quantities")
         with st.expander("All published quantities (including non-percent ones) as a table"):
-            shown = published[["quantity", "population", "unit", "published", "observed", "n", "note", "source"]]
-            shown = shown.assign(published=shown["published"].map(_text), observed=shown["observed"].map(_text))
-            st.dataframe(shown, hide_index=True, width="stretch")
+            ui.people(published, PUBLISHED, kinds={"published": "num", "observed": "num"})
     if ctx.survey.warnings:
         with st.expander(f"{len(ctx.survey.warnings)} data warning(s) found while loading"):
-            st.dataframe(state.issues_table(ctx.survey.warnings), hide_index=True, width="stretch")
+            ui.issues(ctx.survey.warnings)
 
 
 if __name__ == "__main__":
