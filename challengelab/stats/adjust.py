@@ -1,0 +1,84 @@
+"""Multiplicity adjustment of p-values, as R ``p.adjust`` (the one implementation used by the package).
+
+pingouin's ``multicomp`` was considered: it lacks Hochberg and Hommel and adjusts only 1-D arrays, so this
+module implements R's formulas directly, vectorised over the rows of a 2-D array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Accepted ``adjust=`` values (R names: holm, hochberg, hommel, bonferroni, BH, BY, none).
+ADJUST_METHODS = ("holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by", "none")
+
+
+def p_adjust(p, method: str) -> np.ndarray:
+    """Adjusted p-values, as R ``p.adjust``; a 2-D array is adjusted row by row.
+
+    Parameters
+    ----------
+    p : array_like, 1-D or 2-D
+        p-values; a NaN stays NaN but counts as a test (R's ``n = length(p)``: it is treated as p = 1).
+    method : {"holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by", "none"}
+        ``fdr_bh`` is R's "BH" (Benjamini-Hochberg), ``fdr_by`` R's "BY" (Benjamini-Yekutieli).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``p``.
+
+    Examples
+    --------
+    >>> from challengelab.stats.adjust import p_adjust
+    >>> p_adjust([0.01, 0.02, 0.03, 0.04], "holm").round(4).tolist()
+    [0.04, 0.06, 0.06, 0.06]
+    >>> p_adjust([0.01, 0.02, 0.03, 0.04], "fdr_bh").round(4).tolist()
+    [0.04, 0.04, 0.04, 0.04]
+    """
+    if method not in ADJUST_METHODS:
+        raise ValueError(f"adjust must be one of {', '.join(ADJUST_METHODS)}, not {method!r}")
+    p = np.asarray(p, dtype=float)
+    if p.ndim not in (1, 2):
+        raise ValueError(f"p must be a 1-D or 2-D array, not {p.ndim}-D")
+    if method == "none" or p.shape[-1] == 0:
+        return p.copy()
+    nan = np.isnan(p)
+    rows = np.atleast_2d(np.where(nan, 1.0, p))
+    if method == "bonferroni":
+        out = np.minimum(1.0, rows * rows.shape[1])
+    else:
+        order = np.argsort(rows, axis=1, kind="stable")
+        ordered = np.take_along_axis(rows, order, axis=1)
+        adjusted = _hommel(ordered) if method == "hommel" else _stepwise(ordered, method)
+        out = np.empty_like(rows)
+        np.put_along_axis(out, order, adjusted, axis=1)
+    return np.where(nan, np.nan, out.reshape(p.shape))
+
+
+def _stepwise(s: np.ndarray, method: str) -> np.ndarray:
+    """Holm, Hochberg, BH and BY on rows sorted increasingly."""
+    m = s.shape[1]
+    i = np.arange(1, m + 1)
+    if method == "holm":
+        return np.minimum(1.0, np.maximum.accumulate((m - i + 1) * s, axis=1))
+    if method == "hochberg":
+        scaled = (m - i + 1) * s
+    else:
+        factor = 1.0 if method == "fdr_bh" else float(np.sum(1.0 / i))
+        scaled = factor * m / i * s
+    return np.minimum(1.0, np.flip(np.minimum.accumulate(np.flip(scaled, axis=1), axis=1), axis=1))
+
+
+def _hommel(s: np.ndarray) -> np.ndarray:
+    """Hommel's method on rows sorted increasingly (R's algorithm, vectorised over rows)."""
+    n = s.shape[1]
+    i = np.arange(1, n + 1)
+    q = np.repeat((n * s / i).min(axis=1, keepdims=True), n, axis=1)
+    pa = q.copy()
+    for m in range(n - 1, 1, -1):
+        n1 = n - m + 1  # positions 1..n-m+1 (i1) and n-m+2..n (i2)
+        q1 = (m * s[:, n1:] / np.arange(2, m + 1)).min(axis=1, keepdims=True)
+        q[:, :n1] = np.minimum(m * s[:, :n1], q1)
+        q[:, n1:] = q[:, n1 - 1: n1]
+        pa = np.maximum(pa, q)
+    return np.maximum(pa, s)
