@@ -55,8 +55,16 @@ def test_default_analysis_tables(result, survey):
     assert len(tests) == 2 * len(survey.strategy_items)
     models = result["models"].set_index("name")
     assert models.loc["rank_strategies", "model"] == "rank_ordered_logit"
-    assert models.loc["winner_strategies", "model"] == "firth_logit"  # every winner used augmentation
+    # every winner used augmentation: the Firth-penalised conditional logit, still within tasks
+    assert models.loc["winner_strategies", "model"] == "conditional_logit"
+    assert models.loc["winner_strategies", "firth"] and "augmentation" in models.loc["winner_strategies", "separated"]
     assert models.loc["top3_strategies", "model"] == "conditional_logit"
+    assert set(models["model"]) <= {"conditional_logit", "rank_ordered_logit"}  # only stratified models
+    # rows used / dropped are fields, not only a warning
+    assert (models["n_used"] + models["n_dropped"] + models["n_uninformative"] == len(survey.responses)).all()
+    assert (models["n_dropped"] > 0).all()
+    summary = result.summary()
+    assert summary["rows_used"]["winner_strategies"]["n_dropped"] == models.loc["winner_strategies", "n_dropped"]
     coefficients = result["coefficients"]
     assert set(coefficients["model_name"]) == set(models.index)
 

@@ -52,7 +52,7 @@ def report(
     config_file: Annotated[Optional[Path], typer.Option("--config", help="Analysis configuration (YAML); "
                                                         "see --write-config.")] = None,
     min_cell: Annotated[Optional[int], typer.Option(
-        "--min-cell", min=0, help="Suppress breakdowns with fewer respondents (default: the configuration's, 5).")]
+        "--min-cell", min=0, help="Suppress breakdowns with fewer respondents (default: 5).")]
     = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: the configuration's).")] = None,
     codebook: Annotated[str, typer.Option(help="Codebook name (bundled) or path of a codebook file.")] = "2021",
@@ -73,6 +73,7 @@ def report(
     Outputs appear in --out only when every format is complete; bad data gives located messages and exit code 1.
     """
     from challengelab.report import CONFIG_FILE, effective_config, parse_formats, report_steps, write_survey_report
+    from challengelab.tables.disclosure import DEFAULT_MIN_CELL
     from challengelab.report.reproducibility import regenerate_command
     from challengelab.stats.config import AnalysisConfig, ConfigError
 
@@ -89,7 +90,7 @@ def report(
         raise typer.Exit(2) from None
     try:
         config = AnalysisConfig.from_yaml(config_file) if config_file is not None else AnalysisConfig()
-        config = effective_config(config, min_cell=min_cell, seed=seed)
+        config = effective_config(config, seed=seed)
     except ConfigError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -102,14 +103,15 @@ def report(
 
     program = "challengelab report" + ("" if codebook == "2021" else f" --codebook {codebook}")
     command = regenerate_command(None if data is None else str(data), str(out), format_list,
-                                 str(out / CONFIG_FILE), config.min_cell, config.seed, program=program)
+                                 str(out / CONFIG_FILE), DEFAULT_MIN_CELL if min_cell is None else min_cell, config.seed,
+                                 program=program)
     if assessment is not None:
         command += (f" --assessment {shlex.quote(str(assessment))} --robustness-boot {robustness_boot}"
                     f" --robustness-replicates {robustness_replicates}")
     steps = report_steps(config, format_list, robustness=assessment is not None)
     try:
         with progress_steps(len(steps)) as step:
-            result = write_survey_report(survey, out, config=config, formats=format_list,
+            result = write_survey_report(survey, out, config=config, formats=format_list, min_cell=min_cell,
                                          data=None if data is None else str(data), force=force, progress=step,
                                          command=command, assessment=results, assessment_path=assessment,
                                          robustness_boot=robustness_boot,

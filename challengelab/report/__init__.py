@@ -28,14 +28,12 @@ __all__ = [
 CONFIG_FILE = "analysis.yaml"
 
 
-def effective_config(config=None, *, min_cell: int | None = None, seed: int | None = None):
-    """The :class:`~challengelab.stats.AnalysisConfig` with ``--min-cell`` / ``--seed`` applied (validated)."""
+def effective_config(config=None, *, seed: int | None = None):
+    """The :class:`~challengelab.stats.AnalysisConfig` with ``--seed`` applied (validated)."""
     from challengelab.stats.config import AnalysisConfig
 
     config = config or AnalysisConfig()
     update = {}
-    if min_cell is not None:
-        update["min_cell"] = min_cell
     if seed is not None:
         update["seed"] = seed
     if not update:
@@ -90,7 +88,9 @@ def write_survey_report(
     out : path
         Report folder; replaced only when every output is complete.
     config : AnalysisConfig, optional
-        Default: ``AnalysisConfig()`` (the 2021 analysis). ``min_cell`` and ``seed`` override its fields.
+        Default: ``AnalysisConfig()`` (the 2021 analysis). ``seed`` overrides its field.
+    min_cell : int, optional
+        Disclosure control: breakdowns resting on fewer respondents are suppressed (default 5).
     formats : sequence of str
         Any of ``html``, ``xlsx``, ``md``, ``pdf``, ``csv``.
     data, data_path : optional
@@ -109,7 +109,10 @@ def write_survey_report(
     from challengelab.stats.analysis import run_analysis
 
     formats = parse_formats(list(formats))
-    config = effective_config(config, min_cell=min_cell, seed=seed)
+    config = effective_config(config, seed=seed)
+    from challengelab.tables.disclosure import DEFAULT_MIN_CELL
+
+    min_cell = DEFAULT_MIN_CELL if min_cell is None else min_cell
     step = progress or (lambda _s: None)
     if data_path is None:
         data_path = example_dir() / EXAMPLE_SURVEY_FILE if data is None else Path(data)
@@ -119,9 +122,9 @@ def write_survey_report(
     provenance = Provenance(
         data=data or "(bundled synthetic example)", data_path=str(data_path.resolve()),
         inputs=input_files(data_path) + (input_files(Path(assessment_path)) if assessment_path else []),
-        config_yaml=config_yaml, seed=config.seed, min_cell=config.min_cell,
+        config_yaml=config_yaml, seed=config.seed, min_cell=min_cell,
         formats=formats, out=str(out),
-        command=command or regenerate_command(data, str(out), formats, str(out / CONFIG_FILE), config.min_cell,
+        command=command or regenerate_command(data, str(out), formats, str(out / CONFIG_FILE), min_cell,
                                               config.seed),
         chromium=chromium_version() if ("pdf" in formats or "md" in formats) else None,
     )
@@ -133,8 +136,8 @@ def write_survey_report(
 
             robustness = ranking_robustness_section(
                 survey, assessment, n_boot=robustness_boot, n_replicates=robustness_replicates, seed=config.seed,
-                min_cell=config.min_cell, test=config.test, adjust=config.adjust, step=step)
-        report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step,
+                min_cell=min_cell, test=config.test, adjust=config.adjust, step=step)
+        report = build_survey_report(survey, result, provenance, min_cell=min_cell, step=step,
                                      robustness=robustness)
         return write_report_files(report, out, formats=formats, provenance=provenance,
                                   extra_files={CONFIG_FILE: config_yaml}, force=force, progress=step)

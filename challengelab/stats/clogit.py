@@ -15,17 +15,13 @@ from challengelab.stats._design import (
     design_matrix,
     format_terms,
     missing_rows_warning,
-    newton,
     stratified_terms,
 )
-from challengelab.stats._result import ModelResult, safe_inverse, wald_table
+from challengelab.stats._choice import conditional_sets
+from challengelab.stats._result import ModelResult
 from challengelab.stats._strata import Packed, pack
-from challengelab.stats.separation import (
-    conditional_constraints,
-    mark_separated,
-    separated_terms,
-    separation_warning,
-)
+from challengelab.stats._stratified import fit_stratified
+from challengelab.stats.separation import conditional_constraints
 
 
 def conditional_logit(
@@ -34,6 +30,7 @@ def conditional_logit(
     predictors: str | Sequence[str],
     strata: str,
     ci_level: float = 0.95,
+    firth: bool | None = False,
 ) -> ModelResult:
     """Conditional logistic regression by exact conditional likelihood.
 
@@ -53,7 +50,13 @@ def conditional_logit(
     strata : str
         Column identifying the strata (e.g. the task).
     ci_level : float
-        Level of the Wald confidence intervals.
+        Level of the confidence intervals (Wald; profile penalised-likelihood with ``firth=True``).
+    firth : bool or None
+        ``None``: maximum likelihood, or the Firth-penalised fit when a term separates the outcome. ``True``:
+        maximise the Firth-penalised conditional likelihood (half the log-determinant of its information
+        added, Heinze & Schemper 2001), as R ``coxphf`` with each stratum its own risk set: estimates stay
+        finite under separation; intervals are profile penalised-likelihood intervals and p-values penalised
+        likelihood-ratio tests. Several cases in a stratum are then handled like Breslow's ties (as coxphf).
 
     Returns
     -------
@@ -92,34 +95,47 @@ def conditional_logit(
                         "carry no information and were dropped.")
     xu, names = stratified_terms(design, x, codes, strata, warnings)
 
-    fun = _loglik_function(xu, y, codes)
-    beta, ll, grad, hess, converged, _ = newton(fun, np.zeros(len(names)))
-    cov = safe_inverse(-hess)
+    def constraints():
+        return conditional_constraints(xu, y, codes)
 
-    separated = separated_terms(conditional_constraints(xu, y, codes), names)
-    if separated:
-        warnings.append(separation_warning(separated, outcome))
-    if not converged:
-        warnings.append("The optimiser did not reach a point with zero gradient; estimates are unreliable.")
-
-    table = mark_separated(wald_table(names, beta, cov, ci_level), separated).reindex(design.names)
+    fit = fit_stratified(_loglik_function(xu, y, codes), lambda: conditional_sets(xu, y, codes), xu, constraints, names, ci_level,
+                         outcome, firth)
+    warnings += fit.warnings
+    table = fit.table.reindex(design.names)
     table.index.name = "term"
-    vcov = pd.DataFrame(cov, index=names, columns=names)
     n_strata = int(informative.sum())
     tied = int((np.bincount(codes, weights=y) > 1).sum())
-    method = (
-        f"Conditional logistic regression of {outcome} on {format_terms(design.names)}, stratified by {strata}: "
-        f"each row is compared only with the other rows of its own {strata}, so differences between strata "
-        f"(such as their size) cannot confound the estimates. The exact conditional likelihood was maximised "
-        f"by Newton-Raphson (as R survival::clogit with method = \"exact\"), which also handles several "
-        f"tied cases in a stratum ({tied} of {n_strata} strata had more than one). The fit used {len(y)} rows in "
-        f"{n_strata} informative strata; confidence intervals ({ci_level:.0%}) and p-values are Wald-type. "
-        f"Coefficients are log odds ratios; positive values mean a higher chance of {outcome}."
-    )
+    if fit.firth and tied:
+        warnings.append(f"{tied} of {n_strata} strata have more than one row with {outcome}; the Firth-penalised "
+                        "fit treats them like tied events (Breslow), an approximation of the exact conditional "
+                        "likelihood.")
+    method = _method(outcome, design.names, strata, len(y), n_strata, tied, ci_level, fit.firth)
     return ModelResult(
-        table=table, n_obs=len(y), n_groups=n_strata, loglik=float(ll), converged=converged,
-        warnings=warnings, method=method, model="conditional_logit", n_missing=n_missing, vcov=vcov,
+        table=table, n_obs=len(y), n_groups=n_strata, loglik=fit.loglik, converged=fit.converged,
+        warnings=warnings, method=method, model="conditional_logit", n_missing=n_missing,
+        vcov=pd.DataFrame(fit.cov, index=names, columns=names), firth=fit.firth,
+        separated=tuple(fit.separation.direction), not_estimable=dict(fit.separation.not_estimable),
+        n_uninformative=int((~keep).sum()),
     )
+
+
+def _method(outcome, terms, strata, n_rows, n_strata, tied, ci_level, firth) -> str:
+    head = (f"Conditional logistic regression of {outcome} on {format_terms(terms)}, stratified by {strata}: "
+            f"each row is compared only with the other rows of its own {strata}, so differences between strata "
+            "(such as their size) cannot confound the estimates. ")
+    if firth:
+        fit = ("The conditional likelihood was penalised by half the log-determinant of its information (Firth's "
+               "bias reduction, Heinze & Schemper 2001), which keeps estimates finite when a predictor separates "
+               f"the outcome, and maximised as R coxphf does with each {strata} as its own risk set (several "
+               f"cases in a {strata} handled like Breslow's ties; {tied} of {n_strata} strata had more than "
+               f"one). Confidence intervals ({ci_level:.0%}) are profile penalised-likelihood intervals and "
+               "p-values penalised likelihood-ratio tests. ")
+    else:
+        fit = ("The exact conditional likelihood was maximised by Newton-Raphson (as R survival::clogit with "
+               f"method = \"exact\"), which also handles several tied cases in a stratum ({tied} of {n_strata} "
+               f"strata had more than one); confidence intervals ({ci_level:.0%}) and p-values are Wald-type. ")
+    return (head + fit + f"The fit used {n_rows} rows in {n_strata} informative strata. Coefficients are log "
+            f"odds ratios; positive values mean a higher chance of {outcome}.")
 
 
 def _loglik_function(x: np.ndarray, y: np.ndarray, codes: np.ndarray):

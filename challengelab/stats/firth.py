@@ -92,14 +92,20 @@ def firth_logit(
         f"Firth-penalised logistic regression of {outcome} on {format_terms(predictors)} with an intercept "
         "(as R logistf): the log-likelihood is penalised by half the log-determinant of the Fisher information, "
         "which removes the first-order bias of maximum likelihood and keeps estimates finite when a predictor "
-        f"separates the outcome. The fit used {len(y)} rows and does not account for any grouping of the rows. "
+        f"separates the outcome. The fit used {len(y)} rows and does not account for any grouping of the rows: "
+        "it pools all competitions, so rows are compared across competitions, not only with their own "
+        "competitors. When an outcome is fixed per competition (one winner per task) and a predictor is more "
+        "common in large (or small) competitions, the pooled model mistakes that for an effect: in simulations a "
+        "null strategy was 'significant' far more often than the nominal level. Prefer the stratified models "
+        "(conditional or rank-ordered logit, with firth=True under separation) for rank-derived outcomes. "
         f"Confidence intervals ({ci_level:.0%}) are profile penalised-likelihood intervals and p-values penalised "
         "likelihood-ratio tests (1 degree of freedom); standard errors come from the Fisher information. "
         f"Coefficients are log odds ratios; positive values mean a higher chance of {outcome}."
     )
     return ModelResult(
         table=table, n_obs=len(y), n_groups=None, loglik=float(pl_max), converged=converged,
-        warnings=warnings, method=method, model="firth_logit", n_missing=n_missing,
+        warnings=warnings, method=method, model="firth_logit", n_missing=n_missing, firth=True,
+        separated=tuple(separated),
         vcov=pd.DataFrame(cov, index=names, columns=names),
     )
 
