@@ -5,11 +5,13 @@ from __future__ import annotations
 import doctest
 import importlib
 import json
+import pkgutil
 
 import pytest
 from typer.testing import CliRunner
 
 import challengelab
+import challengelab.stats
 from challengelab.cli import app
 from challengelab.stats import AnalysisConfig, ConfigError, ModelSpec, OutcomeSpec, run_analysis
 
@@ -162,9 +164,13 @@ def test_cli_analysis_error_exits_1(tmp_path):
 # --- docstring examples ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", ["clogit", "rologit", "cmh", "firth", "mixed", "profile", "strategy",
-                                    "regression", "config", "analysis"])
+STATS_MODULES = sorted(m.name for m in pkgutil.iter_modules(challengelab.stats.__path__))
+
+
+@pytest.mark.parametrize("module", STATS_MODULES)
 def test_docstring_examples_run(module):
+    """Every stats module's doctests pass; every public module has at least one example."""
     mod = importlib.import_module(f"challengelab.stats.{module}")
     failures, attempted = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert attempted > 0 and failures == 0
+    assert failures == 0
+    assert attempted > 0 or module.startswith("_") or module in ("separation",)

@@ -12,15 +12,20 @@ import numpy as np
 ADJUST_METHODS = ("holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by", "none")
 
 
-def p_adjust(p, method: str) -> np.ndarray:
+def p_adjust(p, method: str, count_nan: bool = True) -> np.ndarray:
     """Adjusted p-values, as R ``p.adjust``; a 2-D array is adjusted row by row.
 
     Parameters
     ----------
     p : array_like, 1-D or 2-D
-        p-values; a NaN stays NaN but counts as a test (R's ``n = length(p)``: it is treated as p = 1).
+        p-values; a NaN stays NaN.
     method : {"holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by", "none"}
         ``fdr_bh`` is R's "BH" (Benjamini-Hochberg), ``fdr_by`` R's "BY" (Benjamini-Yekutieli).
+    count_nan : bool
+        True (default): a NaN counts as a test that was not significant, as R ``p.adjust(p, n = length(p))``
+        with ``n`` given explicitly (the conservative choice: an untestable comparison still counts). False:
+        only the non-missing p-values count, as R's ``p.adjust(p)`` (whose default ``n`` is evaluated after
+        the NAs are removed).
 
     Returns
     -------
@@ -43,6 +48,12 @@ def p_adjust(p, method: str) -> np.ndarray:
     if method == "none" or p.shape[-1] == 0:
         return p.copy()
     nan = np.isnan(p)
+    if not count_nan and nan.any():
+        rows, out = np.atleast_2d(p), np.full(np.atleast_2d(p).shape, np.nan)
+        for i, row in enumerate(rows):
+            keep = ~np.isnan(row)
+            out[i, keep] = p_adjust(row[keep], method)
+        return out.reshape(p.shape)
     rows = np.atleast_2d(np.where(nan, 1.0, p))
     if method == "bonferroni":
         out = np.minimum(1.0, rows * rows.shape[1])

@@ -53,6 +53,7 @@ def classify_separation(constraints: np.ndarray, names: Sequence[str]) -> Separa
         return Separation()
     null = _null_space(a[~positive], a.shape[1])
     cone = a[positive] @ null  # directions t with cone @ t >= 0 keep the likelihood rising
+    everything = bool(positive.all())
     out = Separation()
     for j, name in enumerate(names):
         if np.max(np.abs(null[j]), initial=0.0) < 1e-8:
@@ -62,6 +63,9 @@ def classify_separation(constraints: np.ndarray, names: Sequence[str]) -> Separa
             out.direction[name] = 1.0
         elif low < -1e-7 and high < 1e-7:
             out.direction[name] = -1.0
+        elif everything:
+            out.not_estimable[name] = ("not estimable: the separating terms predict every observation "
+                                       "perfectly, so no information is left about it")
         elif high > 1e-7:
             out.not_estimable[name] = ("not estimable: the likelihood keeps rising with this coefficient going "
                                        "either way, together with the separating terms")

@@ -63,6 +63,15 @@ ref$sim_rologit_firth_ties <- coxf(Surv(start, stop, event) ~ x1 + x2 + x3, rs)
 ref$fd_rologit_breslow_ml <- {f <- coxph(Surv(rank, rep(1, nrow(fd))) ~ z + w + strata(task), data = fd, ties = "breslow");
   list(estimate = unname(coef(f)), std_error = unname(sqrt(diag(f$var))))}
 
+# ---- unpenalised fits under separation: the finite terms equal the fit on the limiting data ----
+# conditional logit, aug separates winning (quasi-completely): in the limit only rows with aug = 1 compete
+ref$s1_clogit_limit_mtl <- {f <- clogit(winner ~ mtl + strata(task), data = s1[s1$aug == 1, ], method = "exact");
+  list(estimate = unname(coef(f)), std_error = unname(sqrt(diag(f$var))))}
+# rank-ordered logit, top2 separates the ranking: in the limit the top-2 rows and the others are ranked apart
+ref$fd_rologit_limit_top2 <- {f <- coxph(Surv(rank, rep(1, nrow(fd))) ~ z + w + strata(task, top2), data = fd,
+                                         ties = "efron");
+  list(estimate = unname(coef(f)), std_error = unname(sqrt(diag(f$var))))}
+
 # ---- asymptotic CMH, with and without continuity correction ----
 mh <- function(x, y, s, d, correct) {
   m <- mantelhaen.test(table(factor(d[[x]], levels = c(1, 0)), factor(d[[y]], levels = c(1, 0)), d[[s]]),
@@ -87,8 +96,13 @@ for (correct in c(TRUE, FALSE)) {
 p1 <- c(0.001, 0.012, 0.03, NA, 0.2, 0.041, 0.5, 0.0049, 0.9, 0.049)
 p2 <- c(0.04, 0.04, 0.01, 0.3, 0.02, 0.8, 0.02, 0.07, 0.6, 0.0001)
 methods <- c("holm", "hochberg", "hommel", "bonferroni", "BH", "BY")
+# R's default n = length(p) is evaluated after the NAs are removed, so an NA does not count as a test;
+# with n given explicitly (before that), it does (challengelab's default: NaN counts as a test).
 ref$p_adjust_rows <- list(p = rbind(p1, p2))
 for (m in methods) ref$p_adjust_rows[[m]] <- rbind(p.adjust(p1, m), p.adjust(p2, m))
+n_all <- length(p1)
+ref$p_adjust_rows_nan_counts <- list(p = rbind(p1, p2))
+for (m in methods) ref$p_adjust_rows_nan_counts[[m]] <- rbind(p.adjust(p1, m, n = n_all), p.adjust(p2, m, n = n_all))
 
 writeLines(toJSON(ref, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"), "reference_issue10.json")
 cat("R", R.version.string, "survival", as.character(packageVersion("survival")), "coxphf",
