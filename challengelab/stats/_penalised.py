@@ -17,11 +17,12 @@ PenalisedFun = Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]]
 
 
 def maximise(fun: PenalisedFun, free: np.ndarray, beta0: np.ndarray, max_iter: int = 200,
-             max_step: float = 5.0, tol: float = 1e-8) -> tuple[np.ndarray, float, bool]:
+             max_step: float = 5.0, tol: float = 1e-8, with_score: bool = False):
     """Maximise the penalised likelihood over the ``free`` coefficients (the others stay at ``beta0``).
 
     Fisher scoring with steps capped at ``max_step`` and step halving; stops when the penalised score of the
-    free coefficients is below ``tol``. Returns (beta, penalised loglik, converged).
+    free coefficients is below ``tol``. Returns (beta, penalised loglik, converged), and the penalised score
+    at beta as a fourth element when ``with_score``.
     """
     beta = beta0.astype(float).copy()
     pl, score, info = fun(beta)
@@ -44,26 +45,30 @@ def maximise(fun: PenalisedFun, free: np.ndarray, beta0: np.ndarray, max_iter: i
         if np.max(np.abs(score[free]), initial=0.0) < tol or np.max(np.abs(t * step), initial=0.0) < tol / 10:
             break
     converged = bool(np.max(np.abs(score[free]), initial=0.0) < 1e-6 * max(1.0, np.sqrt(np.trace(info))))
-    return beta, pl, converged
+    return (beta, pl, converged, score) if with_score else (beta, pl, converged)
 
 
 class Profile:
     """Profile penalised log-likelihood of one coefficient; each restricted fit starts from the nearest
     previous one."""
 
-    def __init__(self, fun: PenalisedFun, j: int, beta: np.ndarray):
+    def __init__(self, fun: PenalisedFun, j: int, beta: np.ndarray, cov: np.ndarray | None = None):
         self.fun, self.j = fun, j
         self.free = np.ones(len(beta), dtype=bool)
         self.free[j] = False
         self.solutions = [beta.copy()]
         self.last_slope = 0.0
+        # how the other coefficients move with this one, to first order (a good start for restricted fits)
+        ok = cov is not None and np.all(np.isfinite(cov[:, j])) and cov[j, j] > 0
+        self.slope = cov[:, j] / cov[j, j] if ok else np.zeros(len(beta))
 
     def __call__(self, value: float) -> float:
-        start = min(self.solutions, key=lambda b: abs(b[self.j] - value)).copy()
+        nearest = min(self.solutions, key=lambda b: abs(b[self.j] - value))
+        start = nearest + (value - nearest[self.j]) * self.slope
         start[self.j] = value
-        beta, pl, _ = maximise(self.fun, self.free, start, tol=1e-7)
+        beta, pl, _, score = maximise(self.fun, self.free, start, tol=1e-7, with_score=True)
         self.solutions.append(beta)
-        self.last_slope = self.fun(beta)[1][self.j]
+        self.last_slope = score[self.j]
         return pl
 
     def bound(self, pl_max: float, q: float, estimate: float, step: float) -> float:
@@ -110,7 +115,7 @@ def profile_table(fun: PenalisedFun, names: list[str], beta: np.ndarray, pl_max:
     q = stats.chi2.ppf(ci_level, 1)
     rows = []
     for j in range(len(names)):
-        profile = Profile(fun, j, beta)
+        profile = Profile(fun, j, beta, cov)
         lr0 = 2 * (pl_max - profile(0.0))
         rows.append({
             "estimate": beta[j], "std_error": se[j], "z": beta[j] / se[j] if se[j] > 0 else np.nan,

@@ -19,10 +19,12 @@ from challengelab.stats._design import (
     missing_rows_warning,
 )
 from challengelab.stats._penalised import maximise, profile_table
+from challengelab.stats._threads import single_threaded
 from challengelab.stats._result import ModelResult, safe_inverse
 from challengelab.stats.separation import logistic_constraints, separated_terms
 
 
+@single_threaded
 def firth_logit(
     data: pd.DataFrame,
     outcome: str,

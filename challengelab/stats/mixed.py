@@ -18,9 +18,11 @@ from challengelab.stats._design import (
     format_terms,
     missing_rows_warning,
 )
+from challengelab.stats._threads import single_threaded
 from challengelab.stats._result import ModelResult, safe_inverse, wald_table
 
 
+@single_threaded
 def mixed_logit(
     data: pd.DataFrame,
     outcome: str,

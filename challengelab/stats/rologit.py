@@ -18,11 +18,13 @@ from challengelab.stats._design import (
     stratified_terms,
 )
 from challengelab.stats._choice import ranking_sets
+from challengelab.stats._threads import single_threaded
 from challengelab.stats._result import ModelResult
 from challengelab.stats._stratified import fit_stratified
 from challengelab.stats.separation import ranking_constraints
 
 
+@single_threaded
 def rank_ordered_logit(
     data: pd.DataFrame,
     rank: str,
