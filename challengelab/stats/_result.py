@@ -60,6 +60,8 @@ class ModelResult:
     n_uninformative : int
         Complete rows left out because their stratum carries no information (e.g. a task whose winner did
         not answer); ``n_used + n_dropped + n_uninformative`` is the number of input rows.
+    n_events : int or None
+        Rows with the outcome (conditional logit) or ranked rows (rank-ordered logit): R's ``nevent``.
 
     ``n_used`` and ``n_dropped`` (properties) are the rows used in the fit and the rows left out because of a
     missing value.
@@ -82,6 +84,7 @@ class ModelResult:
     missing: str = "complete_cases"
     n_imputations: int | None = None
     n_uninformative: int = 0
+    n_events: int | None = None
 
     @property
     def n_used(self) -> int:

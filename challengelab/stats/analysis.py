@@ -164,7 +164,8 @@ def run_analysis(
             models[spec.name] = rank_regression(
                 survey, spec.items or items, outcome=spec.outcome, model=spec.model, k=spec.k, q=spec.q,
                 strata=config.strata, group=config.group, ties=config.ties, n_agq=config.n_agq,
-                ci_level=config.ci_level,
+                ci_level=config.ci_level, missing=config.missing, n_imputations=config.n_imputations,
+                seed=config.seed,
             )
         except ValueError as exc:
             raise ValueError(f"model {spec.name!r}: {exc}") from exc

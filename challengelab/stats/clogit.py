@@ -117,7 +117,7 @@ def conditional_logit(
         warnings=warnings, method=method, model="conditional_logit", n_missing=n_missing,
         vcov=pd.DataFrame(fit.cov, index=names, columns=names), firth=fit.firth,
         separated=tuple(fit.separation.direction), not_estimable=dict(fit.separation.not_estimable),
-        n_uninformative=int((~keep).sum()),
+        n_uninformative=int((~keep).sum()), n_events=int(y.sum()),
     )
 
 

@@ -118,6 +118,10 @@ class AnalysisConfig(BaseModel):
     ci_level: float = Field(default=0.95, gt=0.5, lt=1, allow_inf_nan=False)
     min_count: int = Field(default=MIN_COUNT, ge=0, description="strategy items used (or not used) by fewer "
                                                                  "teams are reported but not tested")
+    missing: Literal["complete_cases", "impute"] = Field(
+        default="complete_cases", description="models: drop rows with a missing answer (complete_cases, the "
+        "default; rows used and dropped are reported) or fill them by multiple imputation (impute)")
+    n_imputations: int = Field(default=20, ge=2, le=500, description="imputed data sets (missing: impute)")
     seed: int = Field(default=2021, description="seed of any random step (recorded for reproducibility)")
 
     @model_validator(mode="after")

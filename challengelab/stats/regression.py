@@ -18,6 +18,7 @@ from challengelab.stats._survey import (
 )
 from challengelab.stats.clogit import conditional_logit
 from challengelab.stats.firth import firth_logit
+from challengelab.stats.imputation import fit_imputed
 from challengelab.stats.mixed import mixed_logit
 from challengelab.stats.rologit import rank_ordered_logit
 
@@ -37,6 +38,9 @@ def rank_regression(
     n_agq: int = 25,
     ci_level: float = 0.95,
     firth: bool | None = None,
+    missing: Literal["complete_cases", "impute"] = "complete_cases",
+    n_imputations: int = 20,
+    seed: int | None = 2021,
 ) -> ModelResult:
     """Regress an outcome of the ranking on strategies (or any items), with the model that fits the design.
 
@@ -78,6 +82,12 @@ def rank_regression(
     firth : bool, optional
         Stratified models only: None (default) fits the Firth-penalised version exactly when a predictor
         separates the outcome; True / False force it on / off.
+    missing : {"complete_cases", "impute"}
+        ``complete_cases`` (default) drops rows with a missing answer (``n_dropped`` on the result);
+        ``impute`` fills them by multiple imputation by chained equations and pools the fits by Rubin's rules
+        (:mod:`challengelab.stats.imputation`).
+    n_imputations, seed : int
+        Number of imputed data sets and the random seed (``missing="impute"``).
     Returns
     -------
     ModelResult
@@ -103,8 +113,19 @@ def rank_regression(
         raise ValueError("the full ranking (outcome='rank') needs model='rank_ordered_logit' (or 'auto')")
     elif outcome != "rank" and model == "rank_ordered_logit":
         raise ValueError(f"model 'rank_ordered_logit' needs outcome='rank', not {outcome!r}")
+    if missing not in ("complete_cases", "impute"):
+        raise ValueError(f"missing must be 'complete_cases' or 'impute', not {missing!r}")
     stratified_firth = firth if firth is not None else (None if model == "auto" else False)
-    result = _fit(chosen, data, target, columns, strata, group, ties, n_agq, ci_level, stratified_firth)
+
+    def fit(frame):
+        return _fit(chosen, frame, target, columns, strata, group, ties, n_agq, ci_level, stratified_firth)
+
+    if missing == "impute":
+        if stratified_firth is None and chosen in ("conditional_logit", "rank_ordered_logit"):
+            stratified_firth = fit(data).firth  # the complete-case fit decides; all imputations then agree
+        result = fit_imputed(fit, data, columns, n_imputations, seed, auxiliary=[target], ci_level=ci_level)
+    else:
+        result = fit(data)
 
     warnings = list(result.warnings)
     if chosen == "mixed_logit" and rank_derived:

@@ -122,7 +122,7 @@ def rank_ordered_logit(
         warnings=warnings, method=method, model="rank_ordered_logit", n_missing=n_missing,
         vcov=pd.DataFrame(fit.cov, index=names, columns=names), firth=fit.firth,
         separated=tuple(fit.separation.direction), not_estimable=dict(fit.separation.not_estimable),
-        n_uninformative=n_single,
+        n_uninformative=n_single, n_events=len(times),
     )
 
 

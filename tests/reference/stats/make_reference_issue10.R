@@ -72,6 +72,20 @@ ref$fd_rologit_limit_top2 <- {f <- coxph(Surv(rank, rep(1, nrow(fd))) ~ z + w + 
                                          ties = "efron");
   list(estimate = unname(coef(f)), std_error = unname(sqrt(diag(f$var))))}
 
+# ---- Rubin's rules: mice::pool on the data sets completed in Python (make_imputed_sets.py) ----
+suppressPackageStartupMessages(library(mice))
+ms <- read.csv("mice_sets.csv"); ms$event <- 1
+pooled <- function(fits) {
+  s <- summary(pool(as.mira(fits)), conf.int = TRUE)
+  list(term = as.character(s$term), estimate = s$estimate, std_error = s$std.error, df = s$df,
+       p_value = s$p.value, ci_low = s[["2.5 %"]], ci_high = s[["97.5 %"]])
+}
+ref$mice_clogit_winner <- pooled(lapply(split(ms, ms$imp), function(d)
+  clogit(winner ~ x1 + x2 + x3 + strata(task), data = d, method = "exact")))
+ref$mice_rologit_efron <- pooled(lapply(split(ms, ms$imp), function(d)
+  coxph(Surv(rank, event) ~ x1 + x2 + x3 + strata(task), data = d, ties = "efron")))
+ref$mice_version <- as.character(packageVersion("mice"))
+
 # ---- asymptotic CMH, with and without continuity correction ----
 mh <- function(x, y, s, d, correct) {
   m <- mantelhaen.test(table(factor(d[[x]], levels = c(1, 0)), factor(d[[y]], levels = c(1, 0)), d[[s]]),
