@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import fft as sfft
 from scipy import optimize, stats
+from scipy.special import gammaln
 
 from challengelab.stats._design import binary_vector, check_columns, complete_cases
 
@@ -131,8 +132,7 @@ class _SumOfHypergeometrics:
         width = int((hi - self.lo).max()) + 1
         self.values = self.lo[:, None] + np.arange(width)[None, :]
         inside = self.values <= hi[:, None]
-        with np.errstate(divide="ignore"):
-            logp = stats.hypergeom.logpmf(self.values, (m1 + m0)[:, None], m1[:, None], kk[:, None])
+        logp = _log_hypergeom(self.values, m1[:, None], m0[:, None], kk[:, None])
         self.logp = np.where(inside, logp, -np.inf)
         self.width = hi - self.lo + 1
         self.start = int((self.lo * self.count).sum())
@@ -163,6 +163,17 @@ class _SumOfHypergeometrics:
                 merged.append(parts[-1])
             parts = merged
         return _normalise(parts[0])
+
+
+def _log_hypergeom(a: np.ndarray, n1: np.ndarray, n0: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """log P(A = a) for A hypergeometric: k draws from n1 exposed and n0 unexposed (-inf outside the support)."""
+    def log_choose(n, r):
+        return gammaln(n + 1) - gammaln(r + 1) - gammaln(n - r + 1)
+
+    inside = (a >= 0) & (a <= n1) & (k - a >= 0) & (k - a <= n0)
+    a_in, b_in = np.where(inside, a, 0), np.where(inside, k - a, 0)
+    out = log_choose(n1, a_in) + log_choose(n0, b_in) - log_choose(n1 + n0, k)
+    return np.where(inside, out, -np.inf)
 
 
 def _normalise(p: np.ndarray) -> np.ndarray:

@@ -109,25 +109,23 @@ def strategy_tests(
         if responses[strata].nunique(dropna=True) < 2:
             raise ValueError(f"the stratified test needs at least two strata of {strata!r}; the data has one "
                              "(use test='fisher' for a single task)")
-    y_values = y.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    if strata in responses.columns:
+    y_values = _as_float(y)
+    if stratified:
         codes = pd.factorize(responses[strata])[0]  # -1 = missing
     else:
         codes = np.zeros(len(responses), dtype=int)
     rows = []
     for name in items:
-        x_values = responses[name].astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        x_values = _as_float(responses[name])
         rows.append(_test_item(name, x_values, y_values, codes, (test, correct), ci_level, min_count,
                                outcome_name(outcome, k, q)))
-    out = pd.DataFrame(rows)
-    tested = out["p_value"].notna().to_numpy()
-    out["p_adjusted"] = np.nan
-    if tested.any():
-        out.loc[tested, "p_adjusted"] = p_adjust(out.loc[tested, "p_value"].to_numpy(), adjust)
-    out["test"] = test
-    for column in ("n_strata", "winners_with", "winners_total", "others_with", "others_total", "n_missing"):
-        out[column] = out[column].astype("int64")
-    return out[TEST_COLUMNS]
+    p = np.array([row["p_value"] for row in rows], dtype=float)
+    tested = ~np.isnan(p)
+    adjusted = np.full(len(p), np.nan)
+    adjusted[tested] = p_adjust(p[tested], adjust)
+    for row, value in zip(rows, adjusted, strict=True):
+        row.update(p_adjusted=float(value), test=test)
+    return pd.DataFrame(rows, columns=TEST_COLUMNS)
 
 
 def _test_item(name: str, x_all: np.ndarray, y_all: np.ndarray, codes_all: np.ndarray, test: tuple[str, bool],
@@ -185,3 +183,11 @@ def _exact(tables: StratifiedTables, ci_level: float) -> dict:
 def _asymptotic(tables: StratifiedTables, ci_level: float, correct: bool) -> dict:
     res = asymptotic_cmh(tables, ci_level, correct)
     return {k: res[k] for k in ("odds_ratio", "ci_low", "ci_high", "p_value")}
+
+
+def _as_float(series: pd.Series) -> np.ndarray:
+    """0/1 floats with NaN for missing, from a boolean, nullable boolean or 0/1 numeric column."""
+    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("Float64").to_numpy(dtype=float, na_value=np.nan) \
+            if isinstance(series.dtype, pd.api.extensions.ExtensionDtype) else series.to_numpy(dtype=float)
+    return series.astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
