@@ -241,67 +241,17 @@ def exact_conditional_test(t: StratifiedTables, alternative: str = "two-sided", 
     if p < 1e-6:  # FFT rounding (about 1e-16 per value) could matter: redo with exact convolutions
         p = _p_value(dist.pmf(0.0, exact=True), s - lo, alternative)
 
-    def tail(u: float, upper: bool) -> tuple[float, float]:
-        """P(S >= s) (upper) or P(S <= s) at log odds ratio u, and its derivative in u.
-
-        d/du P(S in A) = E[S; A] - E[S] P(A) for the exponentially tilted distribution.
-        """
-        d = dist.pmf(u, exact=False)
-        values = lo + np.arange(len(d))
-        part = d[s - lo:] if upper else d[: s - lo + 1]
-        part_values = values[s - lo:] if upper else values[: s - lo + 1]
-        prob = float(part.sum())
-        return prob, float(part @ part_values - prob * (d @ values))
-
-
-    def solve(f, guess: float) -> float:
-        """exp(root) of a function increasing in the log odds ratio u, searched outward from a guess."""
-        a, b = guess - 0.5, guess + 0.5
-        while f(a) > 0 and a > -1e3:
-            a -= 2 * (b - a)
-        while f(b) < 0 and b < 1e3:
-            b += 2 * (b - a)
-        return float(np.exp(optimize.brentq(f, a, b, xtol=1e-12, rtol=1e-14)))
-
-    def bound(upper: bool, guess: float, alpha: float) -> float:
-        """exp(u) where the tail probability equals alpha: safeguarded Newton on log(tail), which is
-        monotone in u (increasing for the upper tail, decreasing for the lower tail)."""
-        sign = 1.0 if upper else -1.0
-        inside, outside = None, None  # tail < alpha (u not yet far enough) / tail > alpha
-        u = guess
-        for _ in range(100):
-            prob, slope = tail(u, upper)
-            g = np.log(max(prob, 1e-300)) - np.log(alpha)
-            if abs(g) < 1e-10:
-                return float(np.exp(u))
-            if g > 0:
-                outside = u
-            else:
-                inside = u
-            step = -g * prob / slope if slope != 0 and prob > 0 else np.nan
-            candidate = u + step if np.isfinite(step) else np.nan
-            if inside is not None and outside is not None:
-                lo_u, hi_u = sorted((inside, outside))
-                if not lo_u < candidate < hi_u:
-                    candidate = (inside + outside) / 2
-                if hi_u - lo_u < 1e-12:
-                    return float(np.exp(candidate))
-            elif not np.isfinite(candidate) or abs(candidate - u) > 5:
-                candidate = u - sign * 5 if g > 0 else u + sign * 5
-            u = candidate
-        return float(np.exp(u))
-
     if s == lo:
         estimate, u_hat = 0.0, -5.0
     elif s == hi:
         estimate, u_hat = np.inf, 5.0
     else:  # conditional MLE: the expected statistic equals the observed one (no convolution needed)
-        estimate = solve(lambda u: dist.mean(u) - s, 0.0)
+        estimate = _solve(lambda u: dist.mean(u) - s, 0.0)
         u_hat = float(np.log(estimate))
 
     alpha = (1 - ci_level) / 2 if alternative == "two-sided" else 1 - ci_level
-    upper = np.inf if s == hi or alternative == "greater" else bound(False, u_hat, alpha)
-    lower = 0.0 if s == lo or alternative == "less" else bound(True, u_hat, alpha)
+    upper = np.inf if s == hi or alternative == "greater" else _bound(dist, s, False, u_hat, alpha)
+    lower = 0.0 if s == lo or alternative == "less" else _bound(dist, s, True, u_hat, alpha)
     return {"p_value": min(1.0, p), "odds_ratio": estimate, "ci_low": lower, "ci_high": upper}
 
 
@@ -381,3 +331,55 @@ def mantel_haenszel(
     out.update(n_strata=len(t.a), n_strata_dropped=t.n_dropped, n_missing=t.n_missing,
                n_obs=int((t.n1 + t.n0).sum()))
     return out
+
+
+def _tail(dist: _SumOfHypergeometrics, s: int, u: float, upper: bool) -> tuple[float, float]:
+    """P(S >= s) (upper) or P(S <= s) at log odds ratio u, and its derivative in u.
+
+    d/du P(S in A) = E[S; A] - E[S] P(A) for the exponentially tilted distribution.
+    """
+    lo = dist.start
+    d = dist.pmf(u, exact=False)
+    values = lo + np.arange(len(d))
+    part = d[s - lo:] if upper else d[: s - lo + 1]
+    part_values = values[s - lo:] if upper else values[: s - lo + 1]
+    prob = float(part.sum())
+    return prob, float(part @ part_values - prob * (d @ values))
+
+
+def _solve(f, guess: float) -> float:
+    """exp(root) of a function increasing in the log odds ratio u, searched outward from a guess."""
+    a, b = guess - 0.5, guess + 0.5
+    while f(a) > 0 and a > -1e3:
+        a -= 2 * (b - a)
+    while f(b) < 0 and b < 1e3:
+        b += 2 * (b - a)
+    return float(np.exp(optimize.brentq(f, a, b, xtol=1e-12, rtol=1e-14)))
+
+def _bound(dist: _SumOfHypergeometrics, s: int, upper: bool, guess: float, alpha: float) -> float:
+    """exp(u) where the tail probability equals alpha: safeguarded Newton on log(tail), which is
+    monotone in u (increasing for the upper tail, decreasing for the lower tail)."""
+    sign = 1.0 if upper else -1.0
+    inside, outside = None, None  # tail < alpha (u not yet far enough) / tail > alpha
+    u = guess
+    for _ in range(100):
+        prob, slope = _tail(dist, s, u, upper)
+        g = np.log(max(prob, 1e-300)) - np.log(alpha)
+        if abs(g) < 1e-10:
+            return float(np.exp(u))
+        if g > 0:
+            outside = u
+        else:
+            inside = u
+        step = -g * prob / slope if slope != 0 and prob > 0 else np.nan
+        candidate = u + step if np.isfinite(step) else np.nan
+        if inside is not None and outside is not None:
+            lo_u, hi_u = sorted((inside, outside))
+            if not lo_u < candidate < hi_u:
+                candidate = (inside + outside) / 2
+            if hi_u - lo_u < 1e-12:
+                return float(np.exp(candidate))
+        elif not np.isfinite(candidate) or abs(candidate - u) > 5:
+            candidate = u - sign * 5 if g > 0 else u + sign * 5
+        u = candidate
+    return float(np.exp(u))
