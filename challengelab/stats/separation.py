@@ -2,11 +2,12 @@
 
 Separation means some direction ``b`` of the coefficients never makes the fit worse and makes it better for at
 least one observation: the log-likelihood keeps increasing as the coefficients go to infinity along ``b``.
-It is found with one linear program (Konis 2007): maximise ``sum(A @ b)`` subject to ``A @ b >= 0`` and
-``-1 <= b <= 1``, where each row of ``A`` says "this observation (pair) should be ordered this way". The
-optimum is positive exactly when the data are separated; the nonzero components of ``b`` are the terms whose
-estimates diverge.
-"""
+Each row of the constraint matrix ``A`` says "this observation (pair) should be ordered this way"; separating
+directions satisfy ``A @ b >= 0`` with some row positive (Konis 2007). :func:`classify_separation` finds every
+row that some such direction predicts perfectly (linear programs), then tells apart the terms that separate
+(the likelihood rises with them going one way), terms that stay finite (identified by the other rows) and terms
+that are not estimable. The models run it only when their Newton iterations diverge
+(:func:`looks_separated`), so a regular fit never pays for the linear programs."""
 
 from __future__ import annotations
 
