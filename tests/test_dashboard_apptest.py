@@ -230,15 +230,26 @@ def test_model_outcomes(outcome, expected_model):
 
 
 def test_model_k_and_fraction_inputs():
+    from challengelab.stats import rank_regression
+
+    survey = challengelab.example_survey()
     at = open_app("models")
+    predictors = list(at.multiselect(key="model_predictors").value)
     at.radio(key="model_outcome").set_value("top_k").run()
     at.number_input(key="model_k").set_value(2).run()
     no_exception(at)
-    assert "top_2" in texts(at.markdown) or "2" in texts(at.markdown)
+    assert "regression of top_2 on" in texts(at.markdown)  # the model was fitted to the top-2 outcome
+    shown = at.dataframe[0].value.set_index("term")["estimate"]
+    expected = rank_regression(survey, predictors, outcome="top_k", k=2).table["estimate"]
+    assert shown.loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9, nan_ok=True)
     at.radio(key="model_outcome").set_value("top_fraction").run()
     at.slider(key="model_q").set_value(0.25).run()
     no_exception(at)
     assert not at.error
+    assert "regression of top_25pct on" in texts(at.markdown)
+    shown = at.dataframe[0].value.set_index("term")["estimate"]
+    expected = rank_regression(survey, predictors, outcome="top_fraction", q=0.25).table["estimate"]
+    assert shown.loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9, nan_ok=True)
 
 
 @pytest.mark.parametrize("model, title", [("firth_logit", "Firth"), ("mixed_logit", "Mixed logit"),
@@ -292,15 +303,28 @@ def test_failing_model_gives_a_message_not_a_traceback(monkeypatch):
 
 
 def test_strategy_test_choices():
+    from challengelab.stats import p_adjust, strategy_tests
+
+    survey = challengelab.example_survey()
     at = open_app("strategies")
+    shown_p = {}
     for test in ("cmh", "fisher", "exact_cmh"):
         at.selectbox(key="strategy_test").set_value(test).run()
         no_exception(at)
+        table = at.dataframe[0].value.set_index("label")
+        direct = strategy_tests(survey, test=test)
+        assert len(table) == len(survey.strategy_items)
+        # the page shows the library's p-values for the chosen test (same values, any order)
+        assert np.sort(table["p_value"].dropna().to_numpy()) == pytest.approx(
+            np.sort(direct["p_value"].dropna().to_numpy()), rel=1e-12)
+        shown_p[test] = np.sort(table["p_value"].dropna().to_numpy())
+    assert not np.allclose(shown_p["cmh"], shown_p["fisher"])  # the choice of test changes the result
     at.selectbox(key="strategy_adjust").set_value("fdr_bh").run()
     no_exception(at)
     table = at.dataframe[0].value
-    assert len(table) == len(challengelab.example_survey().strategy_items)
-    assert "p (Benjamini–Hochberg (FDR))" in table.columns or "p_adjusted" in table.columns
+    tested = table["p_value"].notna()
+    assert table.loc[tested, "p_adjusted"].to_numpy() == pytest.approx(
+        p_adjust(table.loc[tested, "p_value"].to_numpy(), "fdr_bh"), rel=1e-12)
 
 
 def test_organizers_breakdown_by_modality():
