@@ -225,7 +225,6 @@ def test_rubin_pooling_matches_mice_pool(case):
     assert pooled["std_error"].to_numpy() == pytest.approx(ref["std_error"], **SE)
 
 
-@pytest.mark.slow
 def test_rank_regression_with_imputation_reports_it():
     import challengelab
     from challengelab.stats import rank_regression
@@ -240,3 +239,22 @@ def test_rank_regression_with_imputation_reports_it():
     assert "Rubin's rules" in imputed.method
     again = rank_regression(survey, items, outcome="rank", missing="impute", n_imputations=5, seed=4)
     assert again.table["estimate"].to_numpy() == pytest.approx(imputed.table["estimate"].to_numpy(), rel=1e-12)
+
+
+def test_imputation_uses_the_other_answers():
+    from challengelab.stats.imputation import impute
+
+    rng = np.random.default_rng(5)
+    b = rng.integers(0, 2, 400).astype(float)
+    a = np.where(rng.random(400) < 0.95, b, 1 - b)  # a agrees with b in 95 % of rows
+    data = pd.DataFrame({"a": a, "b": b, "z": rng.normal(size=400)})
+    holes = rng.random(400) < 0.3
+    data.loc[holes, "a"] = np.nan
+    sets = impute(data, ["a", "b", "z"], n_imputations=4, seed=2)
+    assert len(sets) == 4 and all(s["a"].notna().all() for s in sets)
+    assert all(s["a"].isin([0.0, 1.0]).all() for s in sets)  # PMM: only observed values
+    agreement = np.mean([(s.loc[holes, "a"] == b[holes]).mean() for s in sets])
+    assert agreement > 0.85  # imputed from b, not at random (which would give about 0.5)
+    assert not all(s["a"].equals(sets[0]["a"]) for s in sets[1:])  # the data sets differ
+    again = impute(data, ["a", "b", "z"], n_imputations=4, seed=2)
+    assert all(x.equals(y) for x, y in zip(sets, again, strict=True))  # seeded

@@ -1,4 +1,4 @@
-"""Write mice_sets.csv: 5 data sets completed by challengelab.stats.imputation.impute from sim.csv with answers
+"""Write mice_sets.csv: 5 data sets completed by challengelab.stats.imputation.impute (chained equations, PMM) from sim.csv with answers
 removed at random (x1, x3: 15 %). make_reference_issue10.R fits and pools them with mice::pool.
 
 Run from the repository root: ``python tests/reference/stats/make_imputed_sets.py``.
