@@ -128,6 +128,9 @@ def main() -> int:
     data, firth_data = simulate(args.tasks), simulate(args.firth_tasks, seed=2)
     models = python_models(data, firth_data)
     chosen = [m for m in models if not args.only or m in args.only.split(",")]
+    warm = python_models(simulate(40, seed=3), simulate(40, seed=4))
+    for name in chosen:  # imports and first-call costs stay out of the timings (R loads its packages untimed)
+        warm[name]()
     have_r = not args.no_r and shutil.which("Rscript") is not None
     stored = json.loads(STORED.read_text()) if STORED.exists() else {}
     print(f"SYNTHETIC data: {args.tasks} tasks x 10 teams ({args.firth_tasks} for the Firth models), 16 items; "
