@@ -65,6 +65,7 @@ def assert_matches_coxphf(result, ref):
     ("fd_clogit_firth_quasi", "fd", ["z", "w", "quasi"]),  # quasi-complete, tasks of 2 and 3 teams included
     ("fd_clogit_firth_complete", "fd", ["z", "complete"]),  # complete separation
     ("fd_clogit_firth_plain", "fd", ["z", "w"]),
+    ("sim_clogit_firth_tied_winners", "sim", ["x1", "x2", "x3"]),  # 2-3 tied winners in 11 tasks (Breslow)
 ])
 def test_firth_clogit_matches_coxphf(request, case, data, predictors):
     frame = request.getfixturevalue(data)
