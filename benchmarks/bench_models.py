@@ -135,6 +135,8 @@ def main() -> int:
     stored = json.loads(STORED.read_text()) if STORED.exists() else {}
     print(f"SYNTHETIC data: {args.tasks} tasks x 10 teams ({args.firth_tasks} for the Firth models), 16 items; "
           f"R {'measured now' if have_r else 'from ' + STORED.name}")
+    if not have_r and (args.tasks, args.firth_tasks) != (5000, 5000):
+        print("note: the stored R timings are for 5,000 tasks (Firth: 5,000); ratios at other sizes mislead")
     measured = {}
     with tempfile.TemporaryDirectory() as tmp:
         csv, firth_csv, script = Path(tmp) / "d.csv", Path(tmp) / "f.csv", Path(tmp) / "bench.R"
