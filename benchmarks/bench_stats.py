@@ -5,14 +5,15 @@ Run: ``.venv/bin/python benchmarks/bench_stats.py [--no-r]``.
 The full analysis is :func:`challengelab.stats.run_analysis` with the default configuration: the winner
 profile of every item, the exact task-stratified test of the 16 strategy items for winning and for a top-3
 rank (Holm-adjusted), and three models of the 16 strategy items (rank-ordered logit of the full ranking;
-winning and top-3 with the automatic choice: Firth logistic regression, because every winner used
-augmentation, and the exact conditional logit). A replication copies every task k times under new task,
+winning and top-3 with the automatic choice: the Firth-penalised conditional logit, because every winner used
+augmentation, with profile-likelihood intervals, and the exact conditional logit). A replication copies every task k times under new task,
 challenge and team ids, so the number of strata grows k-fold. Targets: bundled data under 2 s, 100x under 30 s.
 
 When ``Rscript`` (with survival, brglm2) is available, the same responses are analysed in R as far as R has the
 procedures: per-item counts, ``mantelhaen.test(exact = TRUE)`` for both outcomes, ``coxph`` with strata,
-``clogit(method = "exact")`` for top-3 and ``brglm2`` for the Firth point estimates (logistf, which adds the
-profile intervals, is not available here, so R does less work in that step). The ratio Python / R is printed.
+``clogit(method = "exact")`` for top-3 and ``brglm2`` pooled Firth point estimates for winning (coxphf, the
+stratified Firth model with profile intervals, takes minutes even at the bundled size, so R does much less
+work in that step; see bench_models.py for model-by-model comparisons). The ratio Python / R is printed.
 """
 
 from __future__ import annotations

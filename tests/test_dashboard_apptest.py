@@ -257,15 +257,32 @@ def test_model_outcomes(outcome, expected_model):
 
 
 def test_model_k_and_fraction_inputs():
+    """The k and q inputs reach the model: the page shows the library's fit of that outcome, in the shared style."""
+    from challengelab.stats import rank_regression
+    from challengelab.tables.format import format_number
+
+    survey = challengelab.example_survey()
     at = open_app("models")
+    items = list(at.multiselect(key="model_predictors").value)
+
+    def shown_estimates() -> list[str]:
+        return sorted(at.table[0].value["Estimate (log-odds)"])
+
+    def expected(**outcome) -> list[str]:
+        return sorted(format_number(e) for e in rank_regression(survey, items, **outcome).table["estimate"])
+
     at.radio(key="model_outcome").set_value("top_k").run()
     at.number_input(key="model_k").set_value(2).run()
     no_exception(at)
-    assert "top_2" in texts(at.markdown) or "2" in texts(at.markdown)
+    assert "regression of top_2 on" in texts(at.markdown)  # the model was fitted to the top-2 outcome
+    assert shown_estimates() == expected(outcome="top_k", k=2)
+    assert shown_estimates() != expected(outcome="top_k", k=3)
     at.radio(key="model_outcome").set_value("top_fraction").run()
     at.slider(key="model_q").set_value(0.25).run()
     no_exception(at)
     assert not at.error
+    assert "regression of top_25pct on" in texts(at.markdown)
+    assert shown_estimates() == expected(outcome="top_fraction", q=0.25)
 
 
 @pytest.mark.parametrize("model, title", [("firth_logit", "Firth"), ("mixed_logit", "Mixed logit"),
@@ -319,19 +336,32 @@ def test_failing_model_gives_a_message_not_a_traceback(monkeypatch):
 
 
 def test_strategy_test_choices():
+    """The page shows the library's p-values for the chosen test and adjustment, in the shared style."""
+    from challengelab.stats import strategy_tests
+    from challengelab.tables.breakdowns import item_labels, strategy_table
+    from challengelab.tables.format import format_p
+
+    survey = challengelab.example_survey()
+
+    def expected(column: str, **options) -> list[str]:
+        table = strategy_table(strategy_tests(survey, **options), labels=item_labels(survey.codebook), min_cell=5)
+        return sorted(format_p(p) for p in table[column] if pd.notna(p))
+
+    def shown(column: str) -> list[str]:
+        return sorted(p for p in at.table[0].value[column] if p not in ("", "suppressed"))
+
     at = open_app("strategies")
+    seen = {}
     for test in ("cmh", "fisher", "exact_cmh"):
         at.selectbox(key="strategy_test").set_value(test).run()
         no_exception(at)
+        assert len(at.table[0].value) == len(survey.strategy_items)
+        seen[test] = shown("p")
+        assert seen[test] == expected("p_value", test=test)
+    assert seen["cmh"] != seen["fisher"]  # the choice of test changes the result
     at.selectbox(key="strategy_adjust").set_value("fdr_bh").run()
     no_exception(at)
-    table = at.table[0].value
-    assert len(table) == len(challengelab.example_survey().strategy_items)
-    assert "p (Benjamini–Hochberg)" in table.columns
-    from challengelab.tables.format import format_p
-
-    for p in table["p"]:  # "< 0.001" or three significant digits (the report's rule), never scientific notation
-        assert p in ("suppressed", "") or p == format_p(float(p) if p != "< 0.001" else 0), p
+    assert shown("p (Benjamini–Hochberg)") == expected("p_adjusted", test="exact_cmh", adjust="fdr_bh")
 
 
 def test_organizers_breakdown_by_modality():

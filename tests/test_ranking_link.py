@@ -86,11 +86,12 @@ def test_robustness_calls_strategy_tests():
 
     responses, results = small_case()
     linked = link(responses, results, n_boot=40, seed=3)
-    robust = linked.robustness(items=["aug", "mtl"], n_replicates=10, adjust="none", test="fisher")
+    # min_count=0: the small case has fewer than strategy_tests' default 5 users of a strategy
+    robust = linked.robustness(items=["aug", "mtl"], n_replicates=10, adjust="none", test="fisher", min_count=0)
     assert list(robust.summary["item"]) == ["aug", "mtl"]
     assert (robust.summary["n_replicates"] == 10).all()
     assert len(robust.replicates) == 20
-    direct = strategy_tests(linked.replicate_responses(4), items=["aug", "mtl"], adjust="none", test="fisher")
+    direct = strategy_tests(linked.replicate_responses(4), items=["aug", "mtl"], adjust="none", test="fisher", min_count=0)
     got = robust.replicates[robust.replicates["replicate"] == 4].set_index("item")
     assert got["p_value"].to_numpy() == pytest.approx(direct.set_index("item").loc[got.index, "p_value"].to_numpy())
     share = robust.replicates.groupby("item")["p_adjusted"].apply(lambda p: (p < 0.05).mean())

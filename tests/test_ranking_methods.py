@@ -23,7 +23,8 @@ from challengelab.ranking import (
     spearman_footrule,
     task_agreement,
 )
-from challengelab.ranking.engine import adjust_pvalues, rank_rows
+from challengelab.ranking.engine import rank_rows
+from challengelab.ranking.methods import adjust_task_pvalues as adjust_pvalues
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "ranking" / "r_reference.json").read_text())
 NA = np.nan

@@ -192,15 +192,16 @@ def test_asymptotic_cmh_and_fisher_match_r(sim):
 def test_p_adjust_matches_r_and_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from challengelab.stats.strategy import p_adjust
+    from challengelab.stats.adjust import p_adjust
 
     ref = REF["p_adjust"]  # R: p.adjust(c(.01, .02, .03, .04), "holm" / "BH")
     assert p_adjust(np.array(ref["p"]), "holm") == pytest.approx(ref["holm"], rel=1e-12)
     assert p_adjust(np.array(ref["p"]), "fdr_bh") == pytest.approx(ref["BH"], rel=1e-12)
     rng = np.random.default_rng(0)
     p = np.r_[rng.uniform(size=30) ** 3, 0.5, 0.5]  # with ties
-    for method in ("holm", "fdr_bh", "bonferroni"):
-        assert p_adjust(p, method) == pytest.approx(multipletests(p, method=method)[1], rel=1e-12)
+    for method in ("holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by"):
+        name = "simes-hochberg" if method == "hochberg" else method
+        assert p_adjust(p, method) == pytest.approx(multipletests(p, method=name)[1], rel=1e-12), method
     assert p_adjust(p, "none") == pytest.approx(p)
 
 

@@ -131,8 +131,8 @@ def test_stratification_matters_for_a_strategy_common_in_large_tasks():
     assert stratified["p_value"] > 0.05
 
 
-def test_strategy_tests_top_k_outcome_and_min_cell(survey):
-    tests = strategy_tests(survey, outcome="top_k", k=3, min_cell=100, adjust="none")
+def test_strategy_tests_top_k_outcome_and_min_count(survey):
+    tests = strategy_tests(survey, outcome="top_k", k=3, min_count=100, adjust="none")
     rare = tests.set_index("item").loc["downsampling"]
     assert np.isnan(rare["p_value"]) and "not tested" in rare["note"]
     tested = tests.dropna(subset=["p_value"])
@@ -161,7 +161,7 @@ def test_strategy_tests_bad_inputs_name_the_item(survey):
     one_task = data[data["task_id"] == "T00"]
     with pytest.raises(ValueError, match="at least two strata"):
         strategy_tests(one_task, items=["good"])
-    assert strategy_tests(one_task, items=["good"], test="fisher")["n_strata"].iloc[0] == 1
+    assert strategy_tests(one_task, items=["good"], test="fisher", min_count=0)["n_strata"].iloc[0] == 1
     with pytest.raises(ValueError, match="test must be"):
         strategy_tests(data, items=["good"], test="chi2")
     with pytest.raises(ValueError, match="adjust must be"):
@@ -186,9 +186,13 @@ def test_auto_choice_and_reason(survey):
     winner = rank_regression(survey, ["metric_in_design", "failure_analysis"], outcome="winner")
     assert winner.model == "conditional_logit" and "degenerate" in winner.method
     separated = rank_regression(survey, ["metric_in_design", "augmentation"], outcome="winner")
-    assert separated.model == "firth_logit"
+    # separation: the Firth-penalised version of the same stratified model, never the pooled one
+    assert separated.model == "conditional_logit" and separated.firth
+    assert separated.separated == ("augmentation",)
     assert "augmentation" in separated.method and any("Separation" in w for w in separated.warnings)
+    assert any("Fitted with Firth's penalty because augmentation" in w for w in separated.warnings)
     assert np.isfinite(separated.table["estimate"]).all()
+    assert np.isfinite(separated.table.loc["augmentation", ["ci_low", "p_value"]].astype(float)).all()
     other = rank_regression(survey, ["metric_in_design"], outcome="enough_time")
     assert other.model == "mixed_logit" and other.sigma is not None and other.n_groups > 10
 

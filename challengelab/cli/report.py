@@ -34,7 +34,7 @@ def report(
     config_file: Annotated[Optional[Path], typer.Option("--config", help="Analysis configuration (YAML); "
                                                         "see --write-config.")] = None,
     min_cell: Annotated[Optional[int], typer.Option(
-        "--min-cell", min=0, help="Suppress breakdowns with fewer respondents (default: the configuration's, 5).")]
+        "--min-cell", min=0, help="Disclosure minimum: breakdowns of fewer respondents are not shown (default 5).")]
     = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: the configuration's).")] = None,
     codebook: Annotated[str, typer.Option(help="Codebook name (bundled) or path of a codebook file.")] = "2021",
@@ -76,20 +76,20 @@ def report(
     except ValueError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    config = _config_or_exit(config_file, min_cell=min_cell, seed=seed)
+    config = _config_or_exit(config_file, seed=seed)
     input_limits = limits_or_exit(limits)
     # (--config is not protected: it may be the analysis.yaml of this very output, read before writing)
     check_destination_or_exit(out, force=force, inputs=[data, assessment])
     survey = load_or_exit(data, codebook, limits=input_limits)
     results = None if assessment is None else load_assessment_or_exit(assessment)
 
-    command = _regenerate(data, out, format_list, config, codebook, assessment, robustness_boot,
+    command = _regenerate(data, out, format_list, config, min_cell, codebook, assessment, robustness_boot,
                           robustness_replicates)
     steps = report_steps(config, format_list, robustness=assessment is not None)
     try:
         with progress_steps(len(steps)) as step:
             result = write_survey_report(
-                survey, out, config=config, formats=format_list, force=force, progress=step,
+                survey, out, config=config, formats=format_list, min_cell=min_cell, force=force, progress=step,
                 source=ReportSource(data=None if data is None else str(data), command=command),
                 robustness=None if results is None else RobustnessOptions(
                     results, path=assessment, n_boot=robustness_boot, n_replicates=robustness_replicates))
@@ -104,14 +104,14 @@ def report(
         console.print("[yellow]The data is SYNTHETIC (simulated): the report carries a banner saying so.[/yellow]")
 
 
-def _config_or_exit(config_file: Path | None, *, min_cell: int | None, seed: int | None):
+def _config_or_exit(config_file: Path | None, *, seed: int | None):
     """The analysis configuration (file or default) with the command-line overrides, or exit with a message."""
     from challengelab.report import effective_config
     from challengelab.stats.config import AnalysisConfig, ConfigError
 
     try:
         config = AnalysisConfig.from_yaml(config_file) if config_file is not None else AnalysisConfig()
-        return effective_config(config, min_cell=min_cell, seed=seed)
+        return effective_config(config, seed=seed)
     except ConfigError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -120,15 +120,17 @@ def _config_or_exit(config_file: Path | None, *, min_cell: int | None, seed: int
         raise typer.Exit(2) from None
 
 
-def _regenerate(data, out: Path, format_list, config, codebook: str, assessment, robustness_boot: int,
-                robustness_replicates: int) -> str:
+def _regenerate(data, out: Path, format_list, config, min_cell: int | None, codebook: str, assessment,
+                robustness_boot: int, robustness_replicates: int) -> str:
     """The command that writes this very report again (``--force`` replaces only its own earlier output)."""
     from challengelab.report import CONFIG_FILE
     from challengelab.report.reproducibility import regenerate_command
+    from challengelab.tables.disclosure import DEFAULT_MIN_CELL
 
     program = "challengelab report" + ("" if codebook == "2021" else f" --codebook {codebook}")
     command = regenerate_command(None if data is None else str(data), str(out), format_list,
-                                 str(out / CONFIG_FILE), config.min_cell, config.seed, program=program)
+                                 str(out / CONFIG_FILE), DEFAULT_MIN_CELL if min_cell is None else min_cell,
+                                 config.seed, program=program)
     command += " --force"
     if assessment is not None:
         command += (f" --assessment {shlex.quote(str(assessment))} --robustness-boot {robustness_boot}"

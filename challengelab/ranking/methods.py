@@ -196,13 +196,12 @@ def _aggregate_samples(agg: Any, samples: np.ndarray) -> np.ndarray:
 
 
 def adjust_task_pvalues(p: np.ndarray, method: str) -> np.ndarray:
-    """The one place where the ranking adjusts p-values (rows = replicates, columns = a task's ordered pairs).
+    """The one place where the ranking adjusts p-values (rows = replicates, columns = a task's ordered pairs):
+    :func:`challengelab.stats.adjust.p_adjust` with R's ``p.adjust`` semantics, NaN stays NaN and is not counted
+    as a test (challengeR leaves untestable pairs out of the family)."""
+    from challengelab.stats.adjust import p_adjust
 
-    R's ``p.adjust`` semantics: NaN stays NaN and is not counted as a test. Switch point: when the shared
-    ``challengelab.stats.adjust.p_adjust(p, method)`` (row-wise 2-D) lands, call it here and delete
-    :func:`challengelab.ranking.engine.adjust_pvalues` - provided it, too, leaves NaN out of the count of tests.
-    """
-    return engine.adjust_pvalues(p, method)
+    return p_adjust(p, method, count_nan=False)
 
 
 def rank_dtype(ranks: np.ndarray, ties: str) -> np.ndarray:

@@ -29,14 +29,12 @@ __all__ = [
 CONFIG_FILE = "analysis.yaml"
 
 
-def effective_config(config=None, *, min_cell: int | None = None, seed: int | None = None):
-    """The :class:`~challengelab.stats.AnalysisConfig` with ``--min-cell`` / ``--seed`` applied (validated)."""
+def effective_config(config=None, *, seed: int | None = None):
+    """The :class:`~challengelab.stats.AnalysisConfig` with ``--seed`` applied (validated)."""
     from challengelab.stats.config import AnalysisConfig
 
     config = config or AnalysisConfig()
     update = {}
-    if min_cell is not None:
-        update["min_cell"] = min_cell
     if seed is not None:
         update["seed"] = seed
     if not update:
@@ -112,7 +110,10 @@ def write_survey_report(
     out : path
         Report folder; replaced only when every output is complete.
     config : AnalysisConfig, optional
-        Default: ``AnalysisConfig()`` (the 2021 analysis). ``min_cell`` and ``seed`` override its fields.
+        Default: ``AnalysisConfig()`` (the 2021 analysis). ``seed`` overrides its field.
+    min_cell : int, optional
+        The disclosure minimum of every breakdown (default 5, :data:`challengelab.tables.disclosure.DEFAULT_MIN_CELL`);
+        a face setting, not part of the analysis.
     formats : sequence of str
         Any of ``html``, ``xlsx``, ``md``, ``pdf``, ``csv``.
     source : ReportSource, optional
@@ -126,10 +127,13 @@ def write_survey_report(
     from challengelab.stats.analysis import run_analysis
 
     formats = parse_formats(list(formats))
-    config = effective_config(config, min_cell=min_cell, seed=seed)
+    from challengelab.tables.disclosure import DEFAULT_MIN_CELL
+
+    config = effective_config(config, seed=seed)
+    min_cell = DEFAULT_MIN_CELL if min_cell is None else min_cell
     step = progress or (lambda _s: None)
     out = Path(out)
-    provenance = _provenance(config, formats, out, source or ReportSource(), robustness)
+    provenance = _provenance(config, min_cell, formats, out, source or ReportSource(), robustness)
     result = run_analysis(survey, config, progress=step)
     section = None
     if robustness is not None:
@@ -137,14 +141,15 @@ def write_survey_report(
 
         section = ranking_robustness_section(
             survey, robustness.assessment, n_boot=robustness.n_boot, n_replicates=robustness.n_replicates,
-            seed=config.seed, min_cell=config.min_cell, test=config.test, adjust=config.adjust, step=step)
-    report = build_survey_report(survey, result, provenance, min_cell=config.min_cell, step=step,
+            seed=config.seed, min_cell=min_cell, test=config.test, adjust=config.adjust, step=step)
+    report = build_survey_report(survey, result, provenance, min_cell=min_cell, step=step,
                                  robustness=section)
     return write_report_files(report, out, formats=formats, provenance=provenance,
                               extra_files={CONFIG_FILE: provenance.config_yaml}, force=force, progress=step)
 
 
-def _provenance(config, formats: list[str], out: Path, source: ReportSource, robustness: RobustnessOptions | None):
+def _provenance(config, min_cell: int, formats: list[str], out: Path, source: ReportSource,
+                robustness: RobustnessOptions | None):
     """The :class:`~challengelab.report.reproducibility.Provenance` of a survey report."""
     from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
     from challengelab.report.pdf import chromium_version
@@ -159,8 +164,8 @@ def _provenance(config, formats: list[str], out: Path, source: ReportSource, rob
     return Provenance(
         data=data or "(bundled synthetic example)", data_path=str(data_path.resolve()),
         inputs=input_files(data_path) + extra, config_yaml=config.to_yaml(), seed=config.seed,
-        min_cell=config.min_cell, formats=formats, out=str(out),
+        min_cell=min_cell, formats=formats, out=str(out),
         command=source.command or regenerate_command(data, str(out), formats, str(out / CONFIG_FILE),
-                                                     config.min_cell, config.seed),
+                                                     min_cell, config.seed),
         chromium=chromium_version() if ("pdf" in formats or "md" in formats) else None,
     )

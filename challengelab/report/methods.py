@@ -51,7 +51,7 @@ def methods_paragraphs(config, result, *, survey_summary: dict, versions: dict[s
         f"used the strategy were compared with teams that did not using {TESTS[config.test].prose}. Strata are "
         f"defined by {config.strata}. Within each outcome, p-values were adjusted over the strategies tested with "
         f"{ADJUSTMENTS[config.adjust].prose}; intervals are at the {level} level. A strategy used (or not used) by fewer "
-        f"than {config.min_cell} teams is listed but not tested and does not count in the adjustment.")))
+        f"than {config.min_count} teams is listed but not tested and does not count in the adjustment.")))
     if config.models:
         names = _join([f"{m.name} ({outcome_text(m.outcome, m.k, m.q)})" for m in config.models])
         out.append(("Rank-linked models", (

@@ -10,8 +10,10 @@ Survey level (take a :class:`challengelab.Survey`):
 DataFrame level (the building blocks, each matching an R reference):
 
 - :func:`conditional_logit` (``survival::clogit``, exact), :func:`rank_ordered_logit` (``survival::coxph`` with
-  strata), :func:`firth_logit` (``logistf``), :func:`mixed_logit` (``lme4::glmer``, adaptive quadrature),
-  :func:`exact_cmh` (``mantelhaen.test(exact = TRUE)``).
+  strata), both with ``firth=True`` (``coxphf``); :func:`firth_logit` (``logistf``, pooled across
+  competitions), :func:`mixed_logit` (``lme4::glmer``, adaptive quadrature), :func:`exact_cmh`
+  (``mantelhaen.test(exact = TRUE)``), :func:`mantel_haenszel` (``mantelhaen.test``), :func:`p_adjust`
+  (``p.adjust``); :mod:`challengelab.stats.imputation` (MICE and Rubin's rules, ``mice::pool``).
 
 Every model returns a :class:`ModelResult`.
 """
@@ -19,7 +21,8 @@ Every model returns a :class:`ModelResult`.
 from challengelab.stats._result import ModelResult
 from challengelab.stats.analysis import AnalysisResult, analysis_steps, run_analysis
 from challengelab.stats.clogit import conditional_logit
-from challengelab.stats.cmh import exact_cmh
+from challengelab.stats.adjust import p_adjust
+from challengelab.stats.cmh import exact_cmh, mantel_haenszel
 from challengelab.stats.config import AnalysisConfig, ConfigError, ModelSpec, OutcomeSpec
 from challengelab.stats.firth import firth_logit
 from challengelab.stats.mixed import mixed_logit
@@ -39,7 +42,9 @@ __all__ = [
     "conditional_logit",
     "exact_cmh",
     "firth_logit",
+    "mantel_haenszel",
     "mixed_logit",
+    "p_adjust",
     "rank_ordered_logit",
     "rank_regression",
     "run_analysis",

@@ -55,6 +55,9 @@ class AnalysisResult(Mapping):
             "config": self.config.model_dump(mode="json"),
             "strategy_tests": _records(tests),
             "models": {name: result.summary() for name, result in self.models.items()},
+            "rows_used": {name: {"n_used": r.n_used, "n_dropped": r.n_dropped,
+                                 "n_uninformative": r.n_uninformative, "missing": r.missing}
+                          for name, r in self.models.items()},
             "tables": {name: {"rows": int(len(t)), "columns": list(map(str, t.columns))}
                        for name, t in self.tables.items()},
             "timings_seconds": {k: round(v, 4) for k, v in self.timings.items()},
@@ -147,7 +150,7 @@ def run_analysis(
         report(f"strategy tests: {spec.name}")
         block = strategy_tests(survey, items=items, outcome=spec.outcome, test=config.test, adjust=config.adjust,
                                k=spec.k, q=spec.q, strata=config.strata, ci_level=config.ci_level,
-                               min_cell=config.min_cell)
+                               min_count=config.min_count)
         block.insert(0, "outcome", spec.name)
         blocks.append(block)
         timings[f"tests_{spec.name}"] = time.perf_counter() - t0
@@ -159,23 +162,16 @@ def run_analysis(
         report(f"model: {spec.name}")
         try:
             models[spec.name] = rank_regression(
-                survey, spec.predictors or items, outcome=spec.outcome, model=spec.model, k=spec.k, q=spec.q,
+                survey, spec.items or items, outcome=spec.outcome, model=spec.model, k=spec.k, q=spec.q,
                 strata=config.strata, group=config.group, ties=config.ties, n_agq=config.n_agq,
-                ci_level=config.ci_level,
+                ci_level=config.ci_level, missing=config.missing, n_imputations=config.n_imputations,
+                seed=config.seed,
             )
         except ValueError as exc:
             raise ValueError(f"model {spec.name!r}: {exc}") from exc
         timings[f"model_{spec.name}"] = time.perf_counter() - t0
 
-    tables["models"] = pd.DataFrame(
-        [{"name": name, "model": r.model, "outcome": spec.outcome if spec.k is None and spec.q is None
-          else f"{spec.outcome} ({'k' if spec.k else 'q'}={spec.k or spec.q})",
-          "n_obs": r.n_obs, "n_groups": r.n_groups, "n_missing": r.n_missing, "loglik": r.loglik,
-          "converged": r.converged, "sigma": r.sigma, "warnings": " | ".join(r.warnings), "method": r.method}
-         for (name, r), spec in zip(models.items(), config.models, strict=True)],
-        columns=["name", "model", "outcome", "n_obs", "n_groups", "n_missing", "loglik", "converged", "sigma",
-                 "warnings", "method"],
-    )
+    tables["models"] = models_table(models, config)
     coefficient_tables = []
     for name, result in models.items():
         table = result.table.reset_index()
@@ -188,6 +184,24 @@ def run_analysis(
     info = survey.summary() if hasattr(survey, "summary") else {"responses": len(responses)}
     return AnalysisResult(tables=tables, models=models, config=config, survey_info=_jsonable(info),
                           timings=timings)
+
+
+MODEL_TABLE_COLUMNS = ["name", "model", "firth", "outcome", "n_used", "n_dropped", "n_uninformative", "missing",
+                       "n_groups",
+                       "loglik", "converged", "separated", "sigma", "warnings", "method"]
+
+
+def models_table(models: dict[str, ModelResult], config: AnalysisConfig) -> pd.DataFrame:
+    """One row per model: what was fitted, rows used and dropped (missing answers), convergence, separation."""
+    rows = []
+    for (name, r), spec in zip(models.items(), config.models, strict=True):
+        outcome = spec.outcome if spec.k is None and spec.q is None else \
+            f"{spec.outcome} ({'k' if spec.k else 'q'}={spec.k or spec.q})"
+        rows.append({"name": name, "model": r.model, "firth": r.firth, "outcome": outcome, "n_used": r.n_used,
+                     "n_dropped": r.n_dropped, "n_uninformative": r.n_uninformative, "missing": r.missing, "n_groups": r.n_groups, "loglik": r.loglik,
+                     "converged": r.converged, "separated": ", ".join(r.separated), "sigma": r.sigma,
+                     "warnings": " | ".join(r.warnings), "method": r.method})
+    return pd.DataFrame(rows, columns=MODEL_TABLE_COLUMNS)
 
 
 def models_columns() -> list[str]:

@@ -15,25 +15,24 @@ from challengelab.stats._design import (
     design_matrix,
     format_terms,
     missing_rows_warning,
-    newton,
     stratified_terms,
 )
-from challengelab.stats._result import ModelResult, safe_inverse, wald_table
+from challengelab.stats._choice import breslow_function, conditional_sets
+from challengelab.stats._threads import single_threaded
+from challengelab.stats._result import ModelResult
 from challengelab.stats._strata import Packed, pack
-from challengelab.stats.separation import (
-    conditional_constraints,
-    mark_separated,
-    separated_terms,
-    separation_warning,
-)
+from challengelab.stats._stratified import fit_stratified
+from challengelab.stats.separation import conditional_constraints
 
 
+@single_threaded
 def conditional_logit(
     data: pd.DataFrame,
     outcome: str,
     predictors: str | Sequence[str],
     strata: str,
     ci_level: float = 0.95,
+    firth: bool | None = False,
 ) -> ModelResult:
     """Conditional logistic regression by exact conditional likelihood.
 
@@ -53,7 +52,13 @@ def conditional_logit(
     strata : str
         Column identifying the strata (e.g. the task).
     ci_level : float
-        Level of the Wald confidence intervals.
+        Level of the confidence intervals (Wald; profile penalised-likelihood with ``firth=True``).
+    firth : bool or None
+        ``None``: maximum likelihood, or the Firth-penalised fit when a term separates the outcome. ``True``:
+        maximise the Firth-penalised conditional likelihood (half the log-determinant of its information
+        added, Heinze & Schemper 2001), as R ``coxphf`` with each stratum its own risk set: estimates stay
+        finite under separation; intervals are profile penalised-likelihood intervals and p-values penalised
+        likelihood-ratio tests. Several cases in a stratum are then handled like Breslow's ties (as coxphf).
 
     Returns
     -------
@@ -92,34 +97,47 @@ def conditional_logit(
                         "carry no information and were dropped.")
     xu, names = stratified_terms(design, x, codes, strata, warnings)
 
-    fun = _loglik_function(xu, y, codes)
-    beta, ll, grad, hess, converged, _ = newton(fun, np.zeros(len(names)))
-    cov = safe_inverse(-hess)
+    def constraints():
+        return conditional_constraints(xu, y, codes)
 
-    separated = separated_terms(conditional_constraints(xu, y, codes), names)
-    if separated:
-        warnings.append(separation_warning(separated, outcome))
-    if not converged:
-        warnings.append("The optimiser did not reach a point with zero gradient; estimates are unreliable.")
-
-    table = mark_separated(wald_table(names, beta, cov, ci_level), separated).reindex(design.names)
+    fit = fit_stratified(_loglik_function(xu, y, codes), lambda: conditional_sets(xu, y, codes), xu, constraints, names, ci_level,
+                         outcome, firth)
+    warnings += fit.warnings
+    table = fit.table.reindex(design.names)
     table.index.name = "term"
-    vcov = pd.DataFrame(cov, index=names, columns=names)
     n_strata = int(informative.sum())
     tied = int((np.bincount(codes, weights=y) > 1).sum())
-    method = (
-        f"Conditional logistic regression of {outcome} on {format_terms(design.names)}, stratified by {strata}: "
-        f"each row is compared only with the other rows of its own {strata}, so differences between strata "
-        f"(such as their size) cannot confound the estimates. The exact conditional likelihood was maximised "
-        f"by Newton-Raphson (as R survival::clogit with method = \"exact\"), which also handles several "
-        f"tied cases in a stratum ({tied} of {n_strata} strata had more than one). The fit used {len(y)} rows in "
-        f"{n_strata} informative strata; confidence intervals ({ci_level:.0%}) and p-values are Wald-type. "
-        f"Coefficients are log odds ratios; positive values mean a higher chance of {outcome}."
-    )
+    if fit.firth and tied:
+        warnings.append(f"{tied} of {n_strata} strata have more than one row with {outcome}; the Firth-penalised "
+                        "fit treats them like tied events (Breslow), an approximation of the exact conditional "
+                        "likelihood.")
+    method = _method(outcome, design.names, strata, len(y), n_strata, tied, ci_level, fit.firth)
     return ModelResult(
-        table=table, n_obs=len(y), n_groups=n_strata, loglik=float(ll), converged=converged,
-        warnings=warnings, method=method, model="conditional_logit", n_missing=n_missing, vcov=vcov,
+        table=table, n_obs=len(y), n_groups=n_strata, loglik=fit.loglik, converged=fit.converged,
+        warnings=warnings, method=method, model="conditional_logit", n_missing=n_missing,
+        vcov=pd.DataFrame(fit.cov, index=names, columns=names), firth=fit.firth,
+        separated=tuple(fit.separation.direction), not_estimable=dict(fit.separation.not_estimable),
+        n_uninformative=int((~keep).sum()), n_events=int(y.sum()),
     )
+
+
+def _method(outcome, terms, strata, n_rows, n_strata, tied, ci_level, firth) -> str:
+    head = (f"Conditional logistic regression of {outcome} on {format_terms(terms)}, stratified by {strata}: "
+            f"each row is compared only with the other rows of its own {strata}, so differences between strata "
+            "(such as their size) cannot confound the estimates. ")
+    if firth:
+        fit = ("The conditional likelihood was penalised by half the log-determinant of its information (Firth's "
+               "bias reduction, Heinze & Schemper 2001), which keeps estimates finite when a predictor separates "
+               f"the outcome, and maximised as R coxphf does with each {strata} as its own risk set (several "
+               f"cases in a {strata} handled like Breslow's ties; {tied} of {n_strata} strata had more than "
+               f"one). Confidence intervals ({ci_level:.0%}) are profile penalised-likelihood intervals and "
+               "p-values penalised likelihood-ratio tests. ")
+    else:
+        fit = ("The exact conditional likelihood was maximised by Newton-Raphson (as R survival::clogit with "
+               f"method = \"exact\"), which also handles several tied cases in a stratum ({tied} of {n_strata} "
+               f"strata had more than one); confidence intervals ({ci_level:.0%}) and p-values are Wald-type. ")
+    return (head + fit + f"The fit used {n_rows} rows in {n_strata} informative strata. Coefficients are log "
+            f"odds ratios; positive values mean a higher chance of {outcome}.")
 
 
 def _loglik_function(x: np.ndarray, y: np.ndarray, codes: np.ndarray):
@@ -140,7 +158,11 @@ def _loglik_function(x: np.ndarray, y: np.ndarray, codes: np.ndarray):
     parts = []
     for depth in np.unique(depth_of_stratum):
         rows = depth_of_stratum[codes] == depth
-        parts.append(_part_function(pack(x[rows], y[rows], pd.factorize(codes[rows])[0]), int(depth)))
+        sub_codes = pd.factorize(codes[rows])[0]
+        if depth == 1:  # one case: the exact likelihood is the multinomial (choice-set) one, in closed form
+            parts.append(_single_case_function(conditional_sets(x[rows], y[rows], sub_codes)))
+        else:
+            parts.append(_part_function(pack(x[rows], y[rows], sub_codes), int(depth)))
 
     def fun(beta: np.ndarray):
         results = [part(beta) for part in parts]
@@ -149,37 +171,74 @@ def _loglik_function(x: np.ndarray, y: np.ndarray, codes: np.ndarray):
     return fun
 
 
+def _single_case_function(sets):
+    plain = breslow_function(sets, firth=False)
+
+    def fun(beta: np.ndarray):
+        ll, score, info = plain(beta)
+        return ll, score, -info
+
+    return fun
+
+
 def _part_function(packed: Packed, depth: int):
-    """Log-likelihood contributions of strata that all have ``depth`` cases."""
-    xp, yp, valid = packed.x, packed.y, packed.valid
-    n_strata, n_max, p = xp.shape
-    case_sum = np.einsum("sn,snp->sp", yp, xp)
+    """Log-likelihood contributions of strata that all have ``depth`` (>= 2) cases.
+
+    With w_i = exp(score_i), the stratum's denominator is the elementary symmetric polynomial e_d(w). The
+    inclusion probabilities of one row (pi_i) and of two rows (pi_ij) use the polynomials of the other rows,
+    built from prefix and suffix products (all terms positive: no cancellation). The gradient is
+    x_cases - X' pi and the Hessian -X' (Pi2 - pi pi') X, the covariance of the case total.
+    """
+    xp, valid, n_max, p = packed.x, packed.valid, packed.x.shape[1], packed.x.shape[2]
+    d = depth
+    case_total = np.einsum("sn,snp->p", packed.y, xp)
 
     def fun(beta: np.ndarray):
         eta = np.where(valid, xp @ beta, -np.inf)
         shift = eta.max(axis=1, keepdims=True)
         w = np.exp(eta - shift)
-        b = np.zeros((n_strata, depth + 1))
-        d1 = np.zeros((n_strata, depth + 1, p))
-        d2 = np.zeros((n_strata, depth + 1, p, p))
-        b[:, 0] = 1.0
-        for k in range(n_max):
-            a = packed.active[k]
-            wk = w[:a, k]
-            xk = xp[:a, k]
-            b_old, d1_old = b[:a, :-1], d1[:a, :-1]
-            inc1 = xk[:, None, :] * b_old[:, :, None] + d1_old  # x b + d1
-            # x x' b + x d1' + d1 x' + d2 = x (x b + d1)' + d1 x' + d2
-            inc2 = xk[:, None, :, None] * inc1[:, :, None, :] + d1_old[:, :, :, None] * xk[:, None, None, :]
-            inc2 += d2[:a, :-1]
-            d2[:a, 1:] += wk[:, None, None, None] * inc2
-            d1[:a, 1:] += wk[:, None, None] * inc1
-            b[:a, 1:] += wk[:, None] * b_old
-        bm, d1m, d2m = b[:, depth], d1[:, depth], d2[:, depth]
-        mean = d1m / bm[:, None]
-        ll = float(np.sum(np.where(yp > 0, eta - shift, 0.0)) - np.log(bm).sum())
-        grad = (case_sum - mean).sum(axis=0)
-        hess = -(d2m / bm[:, None, None]).sum(axis=0) + mean.T @ mean
-        return ll, grad, hess
+        prefix, suffix = _prefix_suffix(w, d)
+        e_d = prefix[:, n_max, d]
+        loo = np.einsum("sim,sim->si", prefix[:, :n_max, :d], suffix[:, 1:, d - 1::-1])
+        pi = w * loo / e_d[:, None]
+        pi2 = _pair_inclusion(w, prefix, suffix, d) / e_d[:, None, None]
+        pi2 = pi2 + pi2.transpose(0, 2, 1)
+        idx = np.arange(n_max)
+        pi2[:, idx, idx] = pi
+        centred = (pi2 - pi[:, :, None] * pi[:, None, :]) @ xp
+        ll = float(np.sum(np.where(packed.y > 0, eta - shift, 0.0)) - np.log(e_d).sum())
+        grad = case_total - np.einsum("sn,snp->p", pi, xp)
+        hess = -(xp.reshape(-1, p).T @ centred.reshape(-1, p))
+        return ll, grad, (hess + hess.T) / 2
 
     return fun
+
+
+def _prefix_suffix(w: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Elementary symmetric polynomials (degrees 0..d) of w[:, :k] (prefix[:, k]) and w[:, k:] (suffix[:, k])."""
+    n_strata, n_max = w.shape
+    prefix = np.zeros((n_strata, n_max + 1, d + 1))
+    suffix = np.zeros((n_strata, n_max + 1, d + 1))
+    prefix[:, 0, 0] = suffix[:, n_max, 0] = 1.0
+    for k in range(n_max):
+        prefix[:, k + 1] = prefix[:, k]
+        prefix[:, k + 1, 1:] += w[:, k, None] * prefix[:, k, :-1]
+        j = n_max - 1 - k
+        suffix[:, j] = suffix[:, j + 1]
+        suffix[:, j, 1:] += w[:, j, None] * suffix[:, j + 1, :-1]
+    return prefix, suffix
+
+
+def _pair_inclusion(w: np.ndarray, prefix: np.ndarray, suffix: np.ndarray, d: int) -> np.ndarray:
+    """w_i w_j e_{d-2}(w without i and j) for i < j (upper triangle; zero elsewhere)."""
+    n_strata, n_max = w.shape
+    out = np.zeros((n_strata, n_max, n_max))
+    # without_i[:, i] = polynomial of w[:, :j] without row i (degrees 0..d-2), for the current j
+    without_i = np.zeros((n_strata, n_max, d - 1))
+    for j in range(1, n_max):
+        old = without_i[:, : j - 1].copy()
+        without_i[:, : j - 1, 1:] += w[:, j - 1, None, None] * old[:, :, :-1]
+        without_i[:, j - 1] = prefix[:, j - 1, : d - 1]
+        tail = suffix[:, j + 1, d - 2::-1]  # degrees d-2, ..., 0 of the rows after j
+        out[:, :j, j] = np.einsum("sim,sm->si", without_i[:, :j], tail) * w[:, :j] * w[:, j, None]
+    return out

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import fft as sfft
 from scipy import optimize, stats
+from scipy.special import gammaln
 
 from challengelab.stats._design import binary_vector, check_columns, complete_cases
 
@@ -131,8 +132,7 @@ class _SumOfHypergeometrics:
         width = int((hi - self.lo).max()) + 1
         self.values = self.lo[:, None] + np.arange(width)[None, :]
         inside = self.values <= hi[:, None]
-        with np.errstate(divide="ignore"):
-            logp = stats.hypergeom.logpmf(self.values, (m1 + m0)[:, None], m1[:, None], kk[:, None])
+        logp = _log_hypergeom(self.values, m1[:, None], m0[:, None], kk[:, None])
         self.logp = np.where(inside, logp, -np.inf)
         self.width = hi - self.lo + 1
         self.start = int((self.lo * self.count).sum())
@@ -163,6 +163,17 @@ class _SumOfHypergeometrics:
                 merged.append(parts[-1])
             parts = merged
         return _normalise(parts[0])
+
+
+def _log_hypergeom(a: np.ndarray, n1: np.ndarray, n0: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """log P(A = a) for A hypergeometric: k draws from n1 exposed and n0 unexposed (-inf outside the support)."""
+    def log_choose(n, r):
+        return gammaln(n + 1) - gammaln(r + 1) - gammaln(n - r + 1)
+
+    inside = (a >= 0) & (a <= n1) & (k - a >= 0) & (k - a <= n0)
+    a_in, b_in = np.where(inside, a, 0), np.where(inside, k - a, 0)
+    out = log_choose(n1, a_in) + log_choose(n0, b_in) - log_choose(n1 + n0, k)
+    return np.where(inside, out, -np.inf)
 
 
 def _normalise(p: np.ndarray) -> np.ndarray:
@@ -230,65 +241,145 @@ def exact_conditional_test(t: StratifiedTables, alternative: str = "two-sided", 
     if p < 1e-6:  # FFT rounding (about 1e-16 per value) could matter: redo with exact convolutions
         p = _p_value(dist.pmf(0.0, exact=True), s - lo, alternative)
 
-    def tail(u: float, upper: bool) -> tuple[float, float]:
-        """P(S >= s) (upper) or P(S <= s) at log odds ratio u, and its derivative in u.
-
-        d/du P(S in A) = E[S; A] - E[S] P(A) for the exponentially tilted distribution.
-        """
-        d = dist.pmf(u, exact=False)
-        values = lo + np.arange(len(d))
-        part = d[s - lo:] if upper else d[: s - lo + 1]
-        part_values = values[s - lo:] if upper else values[: s - lo + 1]
-        prob = float(part.sum())
-        return prob, float(part @ part_values - prob * (d @ values))
-
-
-    def solve(f, guess: float) -> float:
-        """exp(root) of a function increasing in the log odds ratio u, searched outward from a guess."""
-        a, b = guess - 0.5, guess + 0.5
-        while f(a) > 0 and a > -1e3:
-            a -= 2 * (b - a)
-        while f(b) < 0 and b < 1e3:
-            b += 2 * (b - a)
-        return float(np.exp(optimize.brentq(f, a, b, xtol=1e-12, rtol=1e-14)))
-
-    def bound(upper: bool, guess: float, alpha: float) -> float:
-        """exp(u) where the tail probability equals alpha: safeguarded Newton on log(tail), which is
-        monotone in u (increasing for the upper tail, decreasing for the lower tail)."""
-        sign = 1.0 if upper else -1.0
-        inside, outside = None, None  # tail < alpha (u not yet far enough) / tail > alpha
-        u = guess
-        for _ in range(100):
-            prob, slope = tail(u, upper)
-            g = np.log(max(prob, 1e-300)) - np.log(alpha)
-            if abs(g) < 1e-10:
-                return float(np.exp(u))
-            if g > 0:
-                outside = u
-            else:
-                inside = u
-            step = -g * prob / slope if slope != 0 and prob > 0 else np.nan
-            candidate = u + step if np.isfinite(step) else np.nan
-            if inside is not None and outside is not None:
-                lo_u, hi_u = sorted((inside, outside))
-                if not lo_u < candidate < hi_u:
-                    candidate = (inside + outside) / 2
-                if hi_u - lo_u < 1e-12:
-                    return float(np.exp(candidate))
-            elif not np.isfinite(candidate) or abs(candidate - u) > 5:
-                candidate = u - sign * 5 if g > 0 else u + sign * 5
-            u = candidate
-        return float(np.exp(u))
-
     if s == lo:
         estimate, u_hat = 0.0, -5.0
     elif s == hi:
         estimate, u_hat = np.inf, 5.0
     else:  # conditional MLE: the expected statistic equals the observed one (no convolution needed)
-        estimate = solve(lambda u: dist.mean(u) - s, 0.0)
+        estimate = _solve(lambda u: dist.mean(u) - s, 0.0)
         u_hat = float(np.log(estimate))
 
     alpha = (1 - ci_level) / 2 if alternative == "two-sided" else 1 - ci_level
-    upper = np.inf if s == hi or alternative == "greater" else bound(False, u_hat, alpha)
-    lower = 0.0 if s == lo or alternative == "less" else bound(True, u_hat, alpha)
+    upper = np.inf if s == hi or alternative == "greater" else _bound(dist, s, False, u_hat, alpha)
+    lower = 0.0 if s == lo or alternative == "less" else _bound(dist, s, True, u_hat, alpha)
     return {"p_value": min(1.0, p), "odds_ratio": estimate, "ci_low": lower, "ci_high": upper}
+
+
+def asymptotic_cmh(t: StratifiedTables, ci_level: float = 0.95, correct: bool = True) -> dict:
+    """Cochran-Mantel-Haenszel test, Mantel-Haenszel odds ratio and its interval, as R ``mantelhaen.test``.
+
+    The continuity correction (``correct``) subtracts 0.5 from the absolute deviation of the exposed-case
+    total from its expectation only when that deviation is at least 0.5 (R's rule), so an exactly null table
+    gets p = 1. The interval is the Robins-Breslow-Greenland one. Strata with a zero margin contribute nothing
+    to any of these sums.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from challengelab.stats.cmh import StratifiedTables, asymptotic_cmh
+    >>> t = StratifiedTables(a=np.array([1, 1]), n1=np.array([2, 2]), n0=np.array([2, 2]), k=np.array([2, 2]),
+    ...                      n_dropped=0, n_missing=0)
+    >>> asymptotic_cmh(t)["p_value"]
+    1.0
+    """
+    a, b, c, d = (v.astype(float) for v in (t.a, t.n1 - t.a, t.k - t.a, t.n0 - t.k + t.a))
+    n = a + b + c + d
+    n1, k = a + b, a + c
+    delta = float((a - n1 * k / n).sum())
+    yates = 0.5 if correct and abs(delta) >= 0.5 else 0.0
+    variance = float((n1 * (n - n1) * k * (n - k) / (n ** 2 * (n - 1))).sum())
+    statistic = (abs(delta) - yates) ** 2 / variance if variance > 0 else np.nan
+    diag, offd = np.float64((a * d / n).sum()), np.float64((b * c / n).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = diag / offd
+        sd = np.sqrt(((a + d) * a * d / n ** 2).sum() / (2 * diag ** 2)
+                     + (((a + d) * b * c + (b + c) * a * d) / n ** 2).sum() / (2 * diag * offd)
+                     + ((b + c) * b * c / n ** 2).sum() / (2 * offd ** 2))
+        z = stats.norm.ppf(0.5 + ci_level / 2)
+        low, high = estimate * np.exp(-z * sd), estimate * np.exp(z * sd)
+    return {"statistic": float(statistic), "p_value": float(stats.chi2.sf(statistic, 1)),
+            "odds_ratio": float(estimate), "ci_low": float(low), "ci_high": float(high)}
+
+
+def mantel_haenszel(
+    data: pd.DataFrame,
+    exposure: str,
+    outcome: str,
+    strata: str,
+    correct: bool = True,
+    ci_level: float = 0.95,
+) -> dict:
+    """Asymptotic Cochran-Mantel-Haenszel test of stratified 2 x 2 tables, as R ``mantelhaen.test``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    exposure, outcome : str
+        Binary columns (bool or 0/1).
+    strata : str
+    correct : bool
+        R's continuity correction (applied only when the deviation is at least 0.5).
+    ci_level : float
+
+    Returns
+    -------
+    dict
+        ``statistic, p_value, odds_ratio, ci_low, ci_high, n_strata, n_strata_dropped, n_missing, n_obs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from challengelab.stats.cmh import mantel_haenszel
+    >>> d = pd.DataFrame({"task": [1] * 4 + [2] * 4, "win": [1, 1, 0, 0] * 2, "x": [1, 0, 1, 0] * 2})
+    >>> mantel_haenszel(d, "x", "win", "task")["p_value"]
+    1.0
+    """
+    t = stratified_tables(data, exposure, outcome, strata)
+    if len(t.a) == 0:
+        raise ValueError(f"no stratum of {strata!r} has both values of {exposure!r} and of {outcome!r}")
+    out = asymptotic_cmh(t, ci_level, correct)
+    out.update(n_strata=len(t.a), n_strata_dropped=t.n_dropped, n_missing=t.n_missing,
+               n_obs=int((t.n1 + t.n0).sum()))
+    return out
+
+
+def _tail(dist: _SumOfHypergeometrics, s: int, u: float, upper: bool) -> tuple[float, float]:
+    """P(S >= s) (upper) or P(S <= s) at log odds ratio u, and its derivative in u.
+
+    d/du P(S in A) = E[S; A] - E[S] P(A) for the exponentially tilted distribution.
+    """
+    lo = dist.start
+    d = dist.pmf(u, exact=False)
+    values = lo + np.arange(len(d))
+    part = d[s - lo:] if upper else d[: s - lo + 1]
+    part_values = values[s - lo:] if upper else values[: s - lo + 1]
+    prob = float(part.sum())
+    return prob, float(part @ part_values - prob * (d @ values))
+
+
+def _solve(f, guess: float) -> float:
+    """exp(root) of a function increasing in the log odds ratio u, searched outward from a guess."""
+    a, b = guess - 0.5, guess + 0.5
+    while f(a) > 0 and a > -1e3:
+        a -= 2 * (b - a)
+    while f(b) < 0 and b < 1e3:
+        b += 2 * (b - a)
+    return float(np.exp(optimize.brentq(f, a, b, xtol=1e-12, rtol=1e-14)))
+
+def _bound(dist: _SumOfHypergeometrics, s: int, upper: bool, guess: float, alpha: float) -> float:
+    """exp(u) where the tail probability equals alpha: safeguarded Newton on log(tail), which is
+    monotone in u (increasing for the upper tail, decreasing for the lower tail)."""
+    sign = 1.0 if upper else -1.0
+    inside, outside = None, None  # tail < alpha (u not yet far enough) / tail > alpha
+    u = guess
+    for _ in range(100):
+        prob, slope = _tail(dist, s, u, upper)
+        g = np.log(max(prob, 1e-300)) - np.log(alpha)
+        if abs(g) < 1e-10:
+            return float(np.exp(u))
+        if g > 0:
+            outside = u
+        else:
+            inside = u
+        step = -g * prob / slope if slope != 0 and prob > 0 else np.nan
+        candidate = u + step if np.isfinite(step) else np.nan
+        if inside is not None and outside is not None:
+            lo_u, hi_u = sorted((inside, outside))
+            if not lo_u < candidate < hi_u:
+                candidate = (inside + outside) / 2
+            if hi_u - lo_u < 1e-12:
+                return float(np.exp(candidate))
+        elif not np.isfinite(candidate) or abs(candidate - u) > 5:
+            candidate = u - sign * 5 if g > 0 else u + sign * 5
+        u = candidate
+    return float(np.exp(u))

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from challengelab.stats.strategy import MIN_COUNT
 
 Outcome = str  # "winner", "top_k", "top_fraction", "rank" or a binary column of the responses
 ModelName = Literal["auto", "conditional_logit", "rank_ordered_logit", "firth_logit", "mixed_logit"]
@@ -50,7 +52,9 @@ class ModelSpec(BaseModel):
 
     name: str = Field(description="snake_case name; the coefficient table is written as model_<name>.csv")
     outcome: Outcome = "winner"
-    predictors: list[str] | None = Field(default=None, description="items; default: the strategy items")
+    items: list[str] | None = Field(default=None, validation_alias=AliasChoices("items", "predictors"),
+                                    description="items used as predictors; default: the strategy items "
+                                                "('predictors' is accepted as an alias)")
     model: ModelName = "auto"
     k: int | None = Field(default=None, ge=1)
     q: float | None = Field(default=None, gt=0, lt=1, allow_inf_nan=False)
@@ -105,15 +109,19 @@ class AnalysisConfig(BaseModel):
     outcomes: list[OutcomeSpec] = Field(default_factory=lambda: [OutcomeSpec(outcome="winner"),
                                                                  OutcomeSpec(outcome="top_k", k=3)])
     test: Literal["exact_cmh", "cmh", "fisher"] = "exact_cmh"
-    adjust: Literal["holm", "fdr_bh", "bonferroni", "none"] = "holm"
+    adjust: Literal["holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by", "none"] = "holm"
     models: list[ModelSpec] = Field(default_factory=_default_models)
     ties: Literal["efron", "breslow"] = "efron"
     n_agq: int = Field(default=25, ge=1, le=101)
     strata: str = "task_id"
     group: str = "challenge_id"
     ci_level: float = Field(default=0.95, gt=0.5, lt=1, allow_inf_nan=False)
-    min_cell: int = Field(default=5, ge=0, description="strategy items used (or not used) by fewer teams "
-                                                       "are reported but not tested")
+    min_count: int = Field(default=MIN_COUNT, ge=0, description="strategy items used (or not used) by fewer "
+                                                                 "teams are reported but not tested")
+    missing: Literal["complete_cases", "impute"] = Field(
+        default="complete_cases", description="models: drop rows with a missing answer (complete_cases, the "
+        "default; rows used and dropped are reported) or fill them by multiple imputation (impute)")
+    n_imputations: int = Field(default=20, ge=2, le=500, description="imputed data sets (missing: impute)")
     seed: int = Field(default=2021, description="seed of any random step (recorded for reproducibility)")
 
     @model_validator(mode="after")

@@ -18,9 +18,11 @@ from challengelab.stats._design import (
     format_terms,
     missing_rows_warning,
 )
+from challengelab.stats._threads import single_threaded
 from challengelab.stats._result import ModelResult, safe_inverse, wald_table
 
 
+@single_threaded
 def mixed_logit(
     data: pd.DataFrame,
     outcome: str,
@@ -100,36 +102,7 @@ def mixed_logit(
         raise ValueError(f"{group!r} has a single group; a random intercept needs at least two")
 
     model = _AGQ(x, y, n, codes, n_agq)
-    beta0 = _glm_start(x, y, n)
-    theta0 = np.r_[beta0, 0.5]
-    bounds = [(None, None)] * len(beta0) + [(0.0, None)]
-    res = optimize.minimize(model.deviance, theta0, jac=model.gradient, method="L-BFGS-B", bounds=bounds,
-                            options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-9})
-    theta = res.x
-    # polish with a few Newton steps on the (numerically differentiated) analytic gradient
-    for _ in range(5):
-        g = model.gradient(theta)
-        h = model.hessian(theta)
-        free = np.ones(len(theta), dtype=bool)
-        if theta[-1] <= 1e-6 and g[-1] > 0:  # at the boundary sigma = 0
-            free[-1] = False
-        step = np.zeros_like(theta)
-        step[free] = -np.linalg.solve(h[np.ix_(free, free)], g[free])
-        cand = theta + step
-        cand[-1] = max(cand[-1], 0.0)
-        if model.deviance(cand) <= model.deviance(theta) + 1e-10:
-            theta = cand
-        if np.max(np.abs(step)) < 1e-9:
-            break
-    g = model.gradient(theta)
-    singular = theta[-1] < 1e-4
-    grad_check = g[:-1] if singular else g
-    converged = bool(np.max(np.abs(grad_check)) < 1e-4)
-    hess = model.hessian(theta)
-    if singular:
-        cov = safe_inverse(hess[:-1, :-1] / 2)
-    else:
-        cov = safe_inverse(hess / 2)[:-1, :-1]
+    theta, converged, singular, cov = _maximise(model, _glm_start(x, y, n))
     beta, sigma = theta[:-1], float(theta[-1])
     loglik = -model.deviance(theta) / 2
     table = wald_table(names, beta, cov, ci_level)
@@ -263,3 +236,37 @@ class _AGQ:
             else:
                 out[j] = (self.gradient(theta + e) - self.gradient(lo)) / (2 * e[j])
         return (out + out.T) / 2
+
+
+def _maximise(model, beta0: np.ndarray):
+    """(theta = (beta, sigma), converged, singular, covariance of beta): L-BFGS-B, then Newton polishing."""
+    theta0 = np.r_[beta0, 0.5]
+    bounds = [(None, None)] * len(beta0) + [(0.0, None)]
+    res = optimize.minimize(model.deviance, theta0, jac=model.gradient, method="L-BFGS-B", bounds=bounds,
+                            options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-9})
+    theta = res.x
+    # polish with a few Newton steps on the (numerically differentiated) analytic gradient
+    for _ in range(5):
+        g = model.gradient(theta)
+        h = model.hessian(theta)
+        free = np.ones(len(theta), dtype=bool)
+        if theta[-1] <= 1e-6 and g[-1] > 0:  # at the boundary sigma = 0
+            free[-1] = False
+        step = np.zeros_like(theta)
+        step[free] = -np.linalg.solve(h[np.ix_(free, free)], g[free])
+        cand = theta + step
+        cand[-1] = max(cand[-1], 0.0)
+        if model.deviance(cand) <= model.deviance(theta) + 1e-10:
+            theta = cand
+        if np.max(np.abs(step)) < 1e-9:
+            break
+    g = model.gradient(theta)
+    singular = theta[-1] < 1e-4
+    grad_check = g[:-1] if singular else g
+    converged = bool(np.max(np.abs(grad_check)) < 1e-4)
+    hess = model.hessian(theta)
+    if singular:
+        cov = safe_inverse(hess[:-1, :-1] / 2)
+    else:
+        cov = safe_inverse(hess / 2)[:-1, :-1]
+    return theta, converged, singular, cov

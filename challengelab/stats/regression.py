@@ -6,9 +6,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import pandas as pd
 
-from challengelab.stats._design import complete_cases, design_matrix, format_terms
+from challengelab.stats._design import format_terms
 from challengelab.stats._result import ModelResult
 from challengelab.stats._survey import (
     RANK_OUTCOMES,
@@ -19,16 +18,16 @@ from challengelab.stats._survey import (
 )
 from challengelab.stats.clogit import conditional_logit
 from challengelab.stats.firth import firth_logit
+from challengelab.stats.imputation import fit_imputed
 from challengelab.stats.mixed import mixed_logit
 from challengelab.stats.rologit import rank_ordered_logit
-from challengelab.stats.separation import conditional_constraints, separated_terms
 
 MODELS = ("auto", "conditional_logit", "rank_ordered_logit", "firth_logit", "mixed_logit")
 
 
 def rank_regression(
     survey: Any,
-    predictors: str | Sequence[str],
+    items: str | Sequence[str],
     outcome: str = "winner",
     model: Literal["auto", "conditional_logit", "rank_ordered_logit", "firth_logit", "mixed_logit"] = "auto",
     k: int | None = None,
@@ -38,6 +37,10 @@ def rank_regression(
     ties: Literal["efron", "breslow"] = "efron",
     n_agq: int = 25,
     ci_level: float = 0.95,
+    firth: bool | None = None,
+    missing: Literal["complete_cases", "impute"] = "complete_cases",
+    n_imputations: int = 20,
+    seed: int | None = 2021,
 ) -> ModelResult:
     """Regress an outcome of the ranking on strategies (or any items), with the model that fits the design.
 
@@ -49,17 +52,20 @@ def rank_regression(
 
     - ``rank`` -> rank-ordered (exploded) logit stratified by task (uses every position);
     - ``winner`` / ``top_k`` / ``top_fraction`` -> conditional logit stratified by task (the number of winners
-      per task is fixed by design, so a random intercept per task is degenerate); if a predictor separates the
-      outcome within tasks (e.g. every winner used augmentation), conditional maximum likelihood diverges and
-      Firth-penalised logistic regression is used instead;
+      per task is fixed by design, so a random intercept per task is degenerate);
+    - in both cases, if a predictor separates the outcome within tasks (e.g. every winner used augmentation),
+      maximum likelihood diverges and the *Firth-penalised version of the same stratified model* is fitted
+      (``firth=True``); the comparison stays within tasks. The warnings say so. The pooled ``firth_logit``
+      stays available by name, but it compares teams across competitions;
     - any other binary outcome -> logistic regression with a random intercept per ``group`` (challenge), by
       maximum likelihood with adaptive Gauss-Hermite quadrature.
 
     Parameters
     ----------
     survey : Survey or pandas.DataFrame
-    predictors : str or list of str
-        Items (binary, numeric, categorical; a multi-select item becomes its indicator columns).
+    items : str or list of str
+        Items used as predictors (binary, numeric, categorical; a multi-select item becomes its indicator
+        columns).
     outcome : str
     model : {"auto", "conditional_logit", "rank_ordered_logit", "firth_logit", "mixed_logit"}
     k, q : optional
@@ -69,11 +75,19 @@ def rank_regression(
     group : str
         Random-intercept grouping of the mixed model.
     ties : {"efron", "breslow"}
-        Tied ranks in the rank-ordered logit.
+        Tied ranks in the rank-ordered logit (the Firth-penalised version always uses Breslow's, as coxphf).
     n_agq : int
         Quadrature nodes of the mixed model.
     ci_level : float
-
+    firth : bool, optional
+        Stratified models only: None (default) fits the Firth-penalised version exactly when a predictor
+        separates the outcome; True / False force it on / off.
+    missing : {"complete_cases", "impute"}
+        ``complete_cases`` (default) drops rows with a missing answer (``n_dropped`` on the result);
+        ``impute`` fills them by multiple imputation by chained equations and pools the fits by Rubin's rules
+        (:mod:`challengelab.stats.imputation`).
+    n_imputations, seed : int
+        Number of imputed data sets and the random seed (``missing="impute"``).
     Returns
     -------
     ModelResult
@@ -89,16 +103,61 @@ def rank_regression(
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(MODELS)}, not {model!r}")
+    data, columns, target, label = _prepare(survey, items, outcome, model, k, q, strata, group)
+    rank_derived = outcome in RANK_OUTCOMES
+    reason = ""
+    chosen = model
+    if model == "auto":
+        chosen, reason = _choose(outcome, rank_derived)
+    elif outcome == "rank" and model != "rank_ordered_logit":
+        raise ValueError("the full ranking (outcome='rank') needs model='rank_ordered_logit' (or 'auto')")
+    elif outcome != "rank" and model == "rank_ordered_logit":
+        raise ValueError(f"model 'rank_ordered_logit' needs outcome='rank', not {outcome!r}")
+    if missing not in ("complete_cases", "impute"):
+        raise ValueError(f"missing must be 'complete_cases' or 'impute', not {missing!r}")
+    stratified_firth = firth if firth is not None else (None if model == "auto" else False)
+
+    def fit(frame):
+        return _fit(chosen, frame, target, columns, strata, group, ties, n_agq, ci_level, stratified_firth)
+
+    if missing == "impute":
+        if stratified_firth is None and chosen in ("conditional_logit", "rank_ordered_logit"):
+            stratified_firth = fit(data).firth  # the complete-case fit decides; all imputations then agree
+        result = fit_imputed(fit, data, columns, n_imputations, seed, auxiliary=[target], ci_level=ci_level)
+    else:
+        result = fit(data)
+
+    warnings = list(result.warnings)
+    if chosen == "mixed_logit" and rank_derived:
+        warnings.append(f"{outcome} is derived from the ranking, which fixes how many rows per task have it; a "
+                        "random-intercept model cannot represent that dependence. Prefer the conditional logit.")
+    if chosen == "firth_logit" and rank_derived:
+        warnings.append(f"{outcome} is derived from the ranking within tasks, but the pooled Firth model compares "
+                        "teams across competitions; prefer the conditional or rank-ordered logit (firth=True).")
+    method = result.method
+    if outcome != "rank" and label != target:
+        method = f"{method} ({target} means {label}.)"
+    if reason:
+        method = f"{method} Model chosen automatically: {reason}"
+        if result.firth and result.separated:
+            method += (f" Because {format_terms(list(result.separated))} separate(s) the outcome, the "
+                       "Firth-penalised version of this stratified model was fitted.")
+    return dataclasses.replace(result, warnings=warnings, method=method)
+
+
+def _prepare(survey, items, outcome, model, k, q, strata, group):
+    """(data with the outcome column, predictor columns, outcome column name, outcome label), validated."""
     responses, codebook = responses_of(survey)
-    columns = expand_predictors(predictors, responses, codebook)
+    columns = expand_predictors(items, responses, codebook)
     if not columns:
-        raise ValueError("give at least one predictor")
+        raise ValueError("give at least one item")
     y, label = outcome_series(responses, outcome, k, q)
     target = outcome_name(outcome, k, q)
     if target in columns:
         raise ValueError(f"the outcome {target!r} cannot also be a predictor")
     rank_derived = outcome in RANK_OUTCOMES
-    needed = [strata] if model in ("auto", "conditional_logit", "rank_ordered_logit") and rank_derived else []
+    stratified = model in ("auto", "conditional_logit", "rank_ordered_logit") and rank_derived
+    needed = [strata] if stratified else []
     if model == "mixed_logit" or (model == "auto" and not rank_derived):
         needed = [group]
     for column in needed:
@@ -106,42 +165,24 @@ def rank_regression(
             raise ValueError(f"column {column!r} not found in the survey responses")
     data = responses[columns + [c for c in (strata, group) if c in responses.columns]].copy()
     data[target] = y.astype("Float64") if outcome == "rank" else y.astype("boolean")
-    if rank_derived and model in ("auto", "conditional_logit", "rank_ordered_logit"):
-        if data[strata].nunique() < 2:
-            raise ValueError(f"a stratified model needs at least two strata of {strata!r}; the data has one")
+    if stratified and data[strata].nunique() < 2:
+        raise ValueError(f"a stratified model needs at least two strata of {strata!r}; the data has one")
+    return data, columns, target, label
 
-    reason = ""
-    chosen = model
-    if model == "auto":
-        chosen, reason = _choose(data, target, columns, outcome, rank_derived, strata)
-    elif outcome == "rank" and model != "rank_ordered_logit":
-        raise ValueError("the full ranking (outcome='rank') needs model='rank_ordered_logit' (or 'auto')")
-    elif outcome != "rank" and model == "rank_ordered_logit":
-        raise ValueError(f"model 'rank_ordered_logit' needs outcome='rank', not {outcome!r}")
 
+def _fit(chosen, data, target, columns, strata, group, ties, n_agq, ci_level, firth) -> ModelResult:
     if chosen == "rank_ordered_logit":
-        result = rank_ordered_logit(data, target, columns, strata, ties=ties, ci_level=ci_level)
-        # the rank-ordered logit's "positive = earlier event = better rank" already matches the convention
-    elif chosen == "conditional_logit":
-        result = conditional_logit(data, target, columns, strata, ci_level=ci_level)
-    elif chosen == "firth_logit":
-        result = firth_logit(data, target, columns, ci_level=ci_level)
-    else:
-        result = mixed_logit(data, target, columns, group, n_agq=n_agq, ci_level=ci_level)
-
-    warnings = list(result.warnings)
-    if chosen == "mixed_logit" and rank_derived:
-        warnings.append(f"{outcome} is derived from the ranking, which fixes how many rows per task have it; a "
-                        "random-intercept model cannot represent that dependence. Prefer the conditional logit.")
-    method = result.method
-    if outcome != "rank" and label != target:
-        method = f"{method} ({target} means {label}.)"
-    if reason:
-        method = f"{method} Model chosen automatically: {reason}"
-    return dataclasses.replace(result, warnings=warnings, method=method)
+        # "positive = earlier event = better rank" already matches the package's convention
+        return rank_ordered_logit(data, target, columns, strata, ties="breslow" if firth else ties,
+                                  ci_level=ci_level, firth=firth)
+    if chosen == "conditional_logit":
+        return conditional_logit(data, target, columns, strata, ci_level=ci_level, firth=firth)
+    if chosen == "firth_logit":
+        return firth_logit(data, target, columns, ci_level=ci_level)
+    return mixed_logit(data, target, columns, group, n_agq=n_agq, ci_level=ci_level)
 
 
-def _choose(data: pd.DataFrame, target: str, columns: list[str], outcome: str, rank_derived: bool, strata: str):
+def _choose(outcome: str, rank_derived: bool) -> tuple[str, str]:
     if outcome == "rank":
         return "rank_ordered_logit", (
             "the outcome is the full ranking, so the rank-ordered logit uses every position (not only the "
@@ -152,22 +193,8 @@ def _choose(data: pd.DataFrame, target: str, columns: list[str], outcome: str, r
             f"{outcome} is not fixed by design within tasks, so a random intercept for the challenge is "
             "identifiable and accounts for teams of the same challenge being alike."
         )
-    complete, _ = complete_cases(data, [target, *columns, strata])
-    design = design_matrix(complete, columns)
-    y = complete[target].astype("float64").to_numpy()
-    codes = pd.factorize(complete[strata])[0]
-    separated = separated_terms(conditional_constraints(design.matrix, y, codes), design.names)
-    if separated:
-        return "firth_logit", (
-            f"{format_terms(separated)} separate(s) the outcome within tasks (for example every winner used it), "
-            "so the conditional maximum-likelihood estimate is infinite; Firth-penalised logistic regression "
-            "gives finite estimates with profile-likelihood intervals. Unlike the conditional logit it does not "
-            "compare teams within their own task."
-        )
     return "conditional_logit", (
         f"{outcome} is fixed by design within each task (the ranking decides how many teams have it), so a "
         "random intercept per task is degenerate; the conditional logit compares each team only with its "
         "own competitors."
     )
-
-

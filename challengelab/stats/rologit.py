@@ -15,25 +15,24 @@ from challengelab.stats._design import (
     design_matrix,
     format_terms,
     missing_rows_warning,
-    newton,
     stratified_terms,
 )
-from challengelab.stats._result import ModelResult, safe_inverse, wald_table
-from challengelab.stats.separation import (
-    mark_separated,
-    ranking_constraints,
-    separated_terms,
-    separation_warning,
-)
+from challengelab.stats._choice import ranking_sets
+from challengelab.stats._threads import single_threaded
+from challengelab.stats._result import ModelResult
+from challengelab.stats._stratified import fit_stratified
+from challengelab.stats.separation import ranking_constraints
 
 
+@single_threaded
 def rank_ordered_logit(
     data: pd.DataFrame,
     rank: str,
     predictors: str | Sequence[str],
     strata: str,
-    ties: Literal["efron", "breslow"] = "efron",
+    ties: Literal["efron", "breslow"] | None = None,
     ci_level: float = 0.95,
+    firth: bool | None = False,
 ) -> ModelResult:
     """Rank-ordered logit (Plackett–Luce) of a ranking within strata.
 
@@ -53,8 +52,16 @@ def rank_ordered_logit(
         Numeric, boolean or categorical columns.
     strata : str
         Column identifying the rankings (e.g. the task).
-    ties : {"efron", "breslow"}
+    ties : {"efron", "breslow"}, optional
+        Default: Efron's approximation (R's default) for the maximum-likelihood fit, Breslow's for the
+        Firth-penalised fit (the only one it supports, as R ``coxphf``).
     ci_level : float
+    firth : bool or None
+        ``None``: maximum likelihood, or the Firth-penalised fit (with Breslow's ties) when a term separates
+        the ranking. ``True``: maximise the Firth-penalised partial likelihood (half the log-determinant of its information added,
+        Heinze & Schemper 2001), as R ``coxphf`` with each stratum and rank position its own risk set:
+        estimates stay finite under separation (e.g. a strategy used by exactly the best-ranked teams);
+        intervals are profile penalised-likelihood intervals and p-values penalised likelihood-ratio tests.
 
     Returns
     -------
@@ -70,8 +77,12 @@ def rank_ordered_logit(
     >>> fit.n_groups
     2
     """
+    ties = ties or ("breslow" if firth else "efron")
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', not {ties!r}")
+    if firth and ties != "breslow":
+        raise ValueError("the Firth-penalised rank-ordered logit handles tied ranks like Breslow (as R coxphf); "
+                         "use ties='breslow'")
     predictors = as_list(predictors)
     check_columns(data, [rank, *predictors, strata])
     complete, n_missing = complete_cases(data, [rank, *predictors, strata])
@@ -94,34 +105,46 @@ def rank_ordered_logit(
                         "were dropped.")
     xu, names = stratified_terms(design, x, codes, strata, warnings)
 
-    fun = _partial_likelihood(xu, times, codes, ties)
-    beta, ll, grad, hess, converged, _ = newton(fun, np.zeros(len(names)))
-    cov = safe_inverse(-hess)
-    separated = separated_terms(ranking_constraints(xu, times, codes), names)
-    if separated:
-        warnings.append(separation_warning(separated, f"the order of {rank}"))
-    if not converged:
-        warnings.append("The optimiser did not reach a point with zero gradient; estimates are unreliable.")
+    def constraints():
+        return ranking_constraints(xu, times, codes)
 
-    table = mark_separated(wald_table(names, beta, cov, ci_level), separated).reindex(design.names)
+    label = f"the order of {rank}"
+    fit = fit_stratified(_partial_likelihood(xu, times, codes, ties), lambda: ranking_sets(xu, times, codes), xu, constraints, names, ci_level,
+                         label, firth)
+    warnings += fit.warnings
+    table = fit.table.reindex(design.names)
     table.index.name = "term"
     n_strata = int(codes.max()) + 1
     n_tied = int(len(times) - len(np.unique(np.column_stack([codes, times]), axis=0)))
-    method = (
-        f"Rank-ordered (exploded) logit, also called the Plackett-Luce model, of {rank} on "
-        f"{format_terms(design.names)} within each {strata}: the best-ranked row is modelled as chosen among all "
-        f"rows of its {strata}, the next among the rest, and so on, so the whole ranking is used and rows are "
-        f"compared only with rows of the same {strata}. It is the stratified Cox partial likelihood with the "
-        f"rank as event time (as R survival::coxph(Surv({rank}, event) ~ ... + strata({strata}))), maximised by "
-        f"Newton-Raphson; {n_tied} tied rank(s) were handled with {ties.capitalize()}'s approximation. The fit "
-        f"used {len(times)} rows in {n_strata} strata; confidence intervals ({ci_level:.0%}) and p-values are "
-        "Wald-type. Coefficients are log odds of being ranked ahead; positive values mean a better rank."
-    )
+    method = _method(rank, design.names, strata, len(times), n_strata, n_tied, ties, ci_level, fit.firth)
     return ModelResult(
-        table=table, n_obs=len(times), n_groups=n_strata, loglik=float(ll), converged=converged,
+        table=table, n_obs=len(times), n_groups=n_strata, loglik=fit.loglik, converged=fit.converged,
         warnings=warnings, method=method, model="rank_ordered_logit", n_missing=n_missing,
-        vcov=pd.DataFrame(cov, index=names, columns=names),
+        vcov=pd.DataFrame(fit.cov, index=names, columns=names), firth=fit.firth,
+        separated=tuple(fit.separation.direction), not_estimable=dict(fit.separation.not_estimable),
+        n_uninformative=n_single, n_events=len(times),
     )
+
+
+def _method(rank, terms, strata, n_rows, n_strata, n_tied, ties, ci_level, firth) -> str:
+    head = (f"Rank-ordered (exploded) logit, also called the Plackett-Luce model, of {rank} on "
+            f"{format_terms(terms)} within each {strata}: the best-ranked row is modelled as chosen among all "
+            f"rows of its {strata}, the next among the rest, and so on, so the whole ranking is used and rows are "
+            f"compared only with rows of the same {strata}. It is the stratified Cox partial likelihood with the "
+            f"rank as event time (as R survival::coxph(Surv({rank}, event) ~ ... + strata({strata}))). ")
+    if firth:
+        fit = ("The partial likelihood was penalised by half the log-determinant of its information (Firth's bias "
+               "reduction, Heinze & Schemper 2001), which keeps estimates finite when a predictor separates the "
+               f"ranking, and maximised as R coxphf does with each {strata} and rank position as its own risk set; "
+               f"{n_tied} tied rank(s) were handled with Breslow's approximation. Confidence intervals "
+               f"({ci_level:.0%}) are profile penalised-likelihood intervals and p-values penalised "
+               "likelihood-ratio tests. ")
+    else:
+        fit = (f"It was maximised by Newton-Raphson; {n_tied} tied rank(s) were handled with "
+               f"{ties.capitalize()}'s approximation. Confidence intervals ({ci_level:.0%}) and p-values are "
+               "Wald-type. ")
+    return (head + fit + f"The fit used {n_rows} rows in {n_strata} strata. Coefficients are log odds of being "
+            "ranked ahead; positive values mean a better rank.")
 
 
 def _partial_likelihood(x: np.ndarray, times: np.ndarray, codes: np.ndarray, ties: str):

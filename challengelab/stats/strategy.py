@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from challengelab.stats._survey import (
     check_item,
@@ -17,12 +16,14 @@ from challengelab.stats._survey import (
     responses_of,
     strategy_items,
 )
-from challengelab.stats.cmh import StratifiedTables, exact_conditional_test, tables_from_arrays
+from challengelab.stats.adjust import ADJUST_METHODS, p_adjust
+from challengelab.stats.cmh import StratifiedTables, asymptotic_cmh, exact_conditional_test, tables_from_arrays
 
 TEST_COLUMNS = ["item", "n_strata", "winners_with", "winners_total", "others_with", "others_total", "n_missing",
                 "odds_ratio", "ci_low", "ci_high", "p_value", "p_adjusted", "test", "note"]
 TESTS = ("exact_cmh", "cmh", "fisher")
-ADJUSTMENTS = ("holm", "fdr_bh", "bonferroni", "none")
+#: Default minimum number of users and of non-users for an item to be tested (strategy tests and the analysis).
+MIN_COUNT = 5
 
 
 def strategy_tests(
@@ -30,22 +31,24 @@ def strategy_tests(
     items: Sequence[str] | None = None,
     outcome: str = "winner",
     test: Literal["exact_cmh", "cmh", "fisher"] = "exact_cmh",
-    adjust: Literal["holm", "fdr_bh", "bonferroni", "none"] = "holm",
+    adjust: Literal["holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by", "none"] = "holm",
     k: int | None = None,
     q: float | None = None,
     strata: str = "task_id",
     ci_level: float = 0.95,
-    min_cell: int = 0,
+    min_count: int = MIN_COUNT,
+    correct: bool = True,
 ) -> pd.DataFrame:
     """Per binary item, the association between using it and the outcome, within tasks.
 
     ``exact_cmh`` (default) is the exact conditional test of a common odds ratio across tasks (R
     ``mantelhaen.test(exact = TRUE)``): each team is compared only with teams of the same task, so a strategy
     that is merely more common in large competitions is not mistaken for a winning one. ``cmh`` is the
-    asymptotic Cochran-Mantel-Haenszel test with continuity correction and the Mantel-Haenszel odds ratio
-    (statsmodels ``StratifiedTable``, as R ``mantelhaen.test``). ``fisher`` pools all tasks (unstratified
+    asymptotic Cochran-Mantel-Haenszel test and the Mantel-Haenszel odds ratio with the Robins-Breslow-Greenland
+    interval, exactly as R ``mantelhaen.test`` (with ``correct``: the continuity correction of 0.5 is applied
+    only when the total deviation from the expected count is at least 0.5, as R). ``fisher`` pools all tasks (unstratified
     Fisher exact test with the conditional MLE odds ratio, as R ``fisher.test``). p-values are adjusted over
-    the items tested (R ``p.adjust``: ``holm``, ``fdr_bh`` = "BH", ``bonferroni``; ``none``).
+    the items tested (R ``p.adjust``, see :func:`challengelab.stats.adjust.p_adjust`).
 
     Parameters
     ----------
@@ -55,15 +58,17 @@ def strategy_tests(
     outcome : str
         ``winner``, ``top_k`` (with ``k``), ``top_fraction`` (with ``q``) or a binary column.
     test : {"exact_cmh", "cmh", "fisher"}
-    adjust : {"holm", "fdr_bh", "bonferroni", "none"}
+    adjust : {"holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by", "none"}
     k, q : optional
         Parameters of the ``top_k`` / ``top_fraction`` outcomes.
     strata : str
         Stratum column of the stratified tests.
     ci_level : float
-    min_cell : int
-        Items used by fewer than ``min_cell`` teams, or not used by fewer than ``min_cell``, are reported but
-        not tested (and not counted in the adjustment).
+    min_count : int
+        Items used by fewer than ``min_count`` teams, or not used by fewer than ``min_count``, are reported but
+        not tested (and not counted in the adjustment). Default :data:`MIN_COUNT`.
+    correct : bool
+        Continuity correction of the asymptotic ``cmh`` test (R's ``correct``).
 
     Returns
     -------
@@ -78,14 +83,14 @@ def strategy_tests(
     >>> from challengelab.stats import strategy_tests
     >>> d = pd.DataFrame({"task_id": ["a"] * 4 + ["b"] * 4, "winner": [True, False, False, False] * 2,
     ...                   "aug": [True, True, False, False, True, False, True, False]})
-    >>> t = strategy_tests(d, items=["aug"])
+    >>> t = strategy_tests(d, items=["aug"], min_count=0)
     >>> t.loc[0, ["winners_with", "winners_total", "n_strata"]].tolist()
     [2, 2, 2]
     """
     if test not in TESTS:
         raise ValueError(f"test must be one of {', '.join(TESTS)}, not {test!r}")
-    if adjust not in ADJUSTMENTS:
-        raise ValueError(f"adjust must be one of {', '.join(ADJUSTMENTS)}, not {adjust!r}")
+    if adjust not in ADJUST_METHODS:
+        raise ValueError(f"adjust must be one of {', '.join(ADJUST_METHODS)}, not {adjust!r}")
     if outcome == "rank":
         raise ValueError("strategy tests need a binary outcome (winner, top_k, top_fraction or a binary column)")
     responses, codebook = responses_of(survey)
@@ -104,53 +109,28 @@ def strategy_tests(
         if responses[strata].nunique(dropna=True) < 2:
             raise ValueError(f"the stratified test needs at least two strata of {strata!r}; the data has one "
                              "(use test='fisher' for a single task)")
-    y_values = y.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    if strata in responses.columns:
+    y_values = _as_float(y)
+    if stratified:
         codes = pd.factorize(responses[strata])[0]  # -1 = missing
     else:
         codes = np.zeros(len(responses), dtype=int)
     rows = []
     for name in items:
-        x_values = responses[name].astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        rows.append(_test_item(name, x_values, y_values, codes, test, ci_level, min_cell,
+        x_values = _as_float(responses[name])
+        rows.append(_test_item(name, x_values, y_values, codes, (test, correct), ci_level, min_count,
                                outcome_name(outcome, k, q)))
-    out = pd.DataFrame(rows)
-    tested = out["p_value"].notna().to_numpy()
-    out["p_adjusted"] = np.nan
-    if tested.any():
-        out.loc[tested, "p_adjusted"] = p_adjust(out.loc[tested, "p_value"].to_numpy(), adjust)
-    out["test"] = test
-    for column in ("n_strata", "winners_with", "winners_total", "others_with", "others_total", "n_missing"):
-        out[column] = out[column].astype("int64")
-    return out[TEST_COLUMNS]
+    p = np.array([row["p_value"] for row in rows], dtype=float)
+    tested = ~np.isnan(p)
+    adjusted = np.full(len(p), np.nan)
+    adjusted[tested] = p_adjust(p[tested], adjust)
+    for row, value in zip(rows, adjusted, strict=True):
+        row.update(p_adjusted=float(value), test=test)
+    return pd.DataFrame(rows, columns=TEST_COLUMNS)
 
 
-def p_adjust(p: np.ndarray, method: str) -> np.ndarray:
-    """Adjusted p-values as R ``p.adjust`` (``holm``, ``fdr_bh`` = "BH", ``bonferroni``, ``none``).
-
-    Equal to statsmodels ``multipletests`` (checked in the tests), without its per-call ``gc.collect()``.
-    """
-    p = np.asarray(p, dtype=float)
-    n = len(p)
-    if method == "none" or n == 0:
-        return p.copy()
-    if method == "bonferroni":
-        return np.minimum(1.0, n * p)
-    if method == "holm":
-        order = np.argsort(p, kind="stable")
-        adjusted = np.minimum(1.0, np.maximum.accumulate((n - np.arange(n)) * p[order]))
-    elif method == "fdr_bh":
-        order = np.argsort(p, kind="stable")[::-1]
-        adjusted = np.minimum(1.0, np.minimum.accumulate(n / np.arange(n, 0, -1) * p[order]))
-    else:
-        raise ValueError(f"unknown adjustment {method!r}")
-    out = np.empty(n)
-    out[order] = adjusted
-    return out
-
-
-def _test_item(name: str, x_all: np.ndarray, y_all: np.ndarray, codes_all: np.ndarray, test: str, ci_level: float,
-               min_cell: int, outcome: str) -> dict:
+def _test_item(name: str, x_all: np.ndarray, y_all: np.ndarray, codes_all: np.ndarray, test: tuple[str, bool],
+               ci_level: float, min_count: int, outcome: str) -> dict:
+    test, correct = test
     keep = ~np.isnan(x_all) & ~np.isnan(y_all) & (codes_all >= 0)
     n_missing = int((~keep).sum())
     x, y = x_all[keep].astype(bool), y_all[keep].astype(bool)
@@ -162,18 +142,18 @@ def _test_item(name: str, x_all: np.ndarray, y_all: np.ndarray, codes_all: np.nd
     if n_missing:
         notes.append(f"{plural(n_missing, 'row')} with a missing answer or outcome left out")
     used, unused = int(x.sum()), int((~x).sum())
-    if min(used, unused) < min_cell:
+    if min(used, unused) < min_count:
         notes.insert(0, f"not tested: {plural(min(used, unused), 'team')} "
-                        f"{'used' if used < unused else 'did not use'} it (fewer than min_cell = {min_cell})")
+                        f"{'used' if used < unused else 'did not use'} it (fewer than min_count = {min_count})")
         row["note"] = "; ".join(notes)
         return row
-    if test == "fisher":
-        table = np.array([[row["winners_with"], row["others_with"]],
-                          [row["winners_total"] - row["winners_with"], row["others_total"] - row["others_with"]]])
-        row["p_value"] = float(sps.fisher_exact(table).pvalue)
-        res = sps.contingency.odds_ratio(table, kind="conditional")
-        ci = res.confidence_interval(ci_level)
-        row.update(odds_ratio=float(res.statistic), ci_low=float(ci.low), ci_high=float(ci.high), n_strata=1)
+    if test == "fisher":  # one stratum: the exact conditional test is Fisher's (R fisher.test)
+        row["n_strata"] = 1
+        tables = tables_from_arrays(x.astype(float), y.astype(float), np.zeros(len(x), dtype=int))
+        if len(tables.a):
+            row.update(_exact(tables, ci_level))
+        else:  # no contrast at all: nothing to estimate, and p = 1 as fisher.test
+            row["p_value"] = 1.0
     else:
         tables = tables_from_arrays(x.astype(float), y.astype(float), pd.factorize(codes)[0])
         row["n_strata"] = len(tables.a)
@@ -184,7 +164,7 @@ def _test_item(name: str, x_all: np.ndarray, y_all: np.ndarray, codes_all: np.nd
             notes.insert(0, "not tested: no task has both users and non-users among both outcome groups")
             row["note"] = "; ".join(notes)
             return row
-        row.update(_exact(tables, ci_level) if test == "exact_cmh" else _asymptotic(tables, ci_level))
+        row.update(_exact(tables, ci_level) if test == "exact_cmh" else _asymptotic(tables, ci_level, correct))
     if row["odds_ratio"] == np.inf:
         notes.insert(0, f"every team with {outcome} in the informative tasks used it (separation): the odds ratio "
                         "is infinite, only its lower bound is informative")
@@ -200,12 +180,14 @@ def _exact(tables: StratifiedTables, ci_level: float) -> dict:
     return {k: res[k] for k in ("odds_ratio", "ci_low", "ci_high", "p_value")}
 
 
-def _asymptotic(tables: StratifiedTables, ci_level: float) -> dict:
-    from statsmodels.stats.contingency_tables import StratifiedTable
+def _asymptotic(tables: StratifiedTables, ci_level: float, correct: bool) -> dict:
+    res = asymptotic_cmh(tables, ci_level, correct)
+    return {k: res[k] for k in ("odds_ratio", "ci_low", "ci_high", "p_value")}
 
-    st = StratifiedTable(np.moveaxis(tables.tables.astype(float), 0, -1))
-    with np.errstate(divide="ignore", invalid="ignore"):  # an infinite MH odds ratio has no finite interval
-        low, high = st.oddsratio_pooled_confint(alpha=1 - ci_level)
-        estimate = float(st.oddsratio_pooled)
-    return {"odds_ratio": estimate, "ci_low": float(low), "ci_high": float(high),
-            "p_value": float(st.test_null_odds(correction=True).pvalue)}
+
+def _as_float(series: pd.Series) -> np.ndarray:
+    """0/1 floats with NaN for missing, from a boolean, nullable boolean or 0/1 numeric column."""
+    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("Float64").to_numpy(dtype=float, na_value=np.nan) \
+            if isinstance(series.dtype, pd.api.extensions.ExtensionDtype) else series.to_numpy(dtype=float)
+    return series.astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
