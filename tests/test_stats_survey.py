@@ -11,7 +11,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 import challengelab
 from challengelab.stats import exact_cmh, rank_regression, strategy_tests, winner_profile
-from challengelab.stats.profile import PROFILE_COLUMNS
+from challengelab.stats.profiles import PROFILE_COLUMNS
 from challengelab.stats.strategy import TEST_COLUMNS
 
 

@@ -26,7 +26,7 @@ from challengelab.stats.cmh import exact_cmh, mantel_haenszel
 from challengelab.stats.config import AnalysisConfig, ConfigError, ModelSpec, OutcomeSpec
 from challengelab.stats.firth import firth_logit
 from challengelab.stats.mixed import mixed_logit
-from challengelab.stats.profile import winner_profile
+from challengelab.stats.profiles import winner_profile
 from challengelab.stats.regression import rank_regression
 from challengelab.stats.rologit import rank_ordered_logit
 from challengelab.stats.strategy import strategy_tests

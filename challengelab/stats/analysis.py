@@ -18,7 +18,7 @@ import pandas as pd
 from challengelab.stats._result import ModelResult
 from challengelab.stats._survey import responses_of, strategy_items
 from challengelab.stats.config import AnalysisConfig
-from challengelab.stats.profile import winner_profile
+from challengelab.stats.profiles import winner_profile
 from challengelab.stats.regression import rank_regression
 from challengelab.stats.strategy import strategy_tests
 
