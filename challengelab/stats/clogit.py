@@ -8,13 +8,7 @@ import numpy as np
 import pandas as pd
 
 from challengelab.stats._design import (
-    as_list,
-    binary_vector,
-    check_columns,
-    complete_cases,
-    design_matrix,
-    format_terms,
-    missing_rows_warning,
+    as_list, binary_vector, check_columns, complete_cases, design_matrix, format_terms, missing_rows_warning,
     stratified_terms,
 )
 from challengelab.stats._choice import breslow_function, conditional_sets

@@ -9,13 +9,7 @@ import pandas as pd
 from scipy.special import expit
 
 from challengelab.stats._design import (
-    INTERCEPT,
-    as_list,
-    binary_vector,
-    check_columns,
-    complete_cases,
-    design_matrix,
-    format_terms,
+    INTERCEPT, as_list, binary_vector, check_columns, complete_cases, design_matrix, format_terms,
     missing_rows_warning,
 )
 from challengelab.stats._penalised import maximise, profile_table

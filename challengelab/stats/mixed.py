@@ -10,13 +10,7 @@ from scipy import optimize
 from scipy.special import expit, gammaln
 
 from challengelab.stats._design import (
-    as_list,
-    binary_vector,
-    check_columns,
-    complete_cases,
-    design_matrix,
-    format_terms,
-    missing_rows_warning,
+    as_list, binary_vector, check_columns, complete_cases, design_matrix, format_terms, missing_rows_warning,
 )
 from challengelab.stats._threads import single_threaded
 from challengelab.stats._result import ModelResult, safe_inverse, wald_table

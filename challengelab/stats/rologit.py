@@ -9,13 +9,7 @@ import numpy as np
 import pandas as pd
 
 from challengelab.stats._design import (
-    as_list,
-    check_columns,
-    complete_cases,
-    design_matrix,
-    format_terms,
-    missing_rows_warning,
-    stratified_terms,
+    as_list, check_columns, complete_cases, design_matrix, format_terms, missing_rows_warning, stratified_terms,
 )
 from challengelab.stats._choice import ranking_sets
 from challengelab.stats._threads import single_threaded
