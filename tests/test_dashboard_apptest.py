@@ -195,7 +195,7 @@ def test_high_min_cell_suppresses_winner_breakdowns():
     at = open_app("strategies", min_cell=50)  # only 38 responding winners
     no_exception(at)
     shares = charts(at)[0]
-    assert "suppressed: too few respondents" in json.dumps(shares)
+    assert "not shown: too few respondents" in json.dumps(shares)
     markers = [t for t in shares["data"] if t.get("name") == "Winners"]
     assert not markers or not any(np.isfinite(values(markers[0].get("x"))))
     table = at.table[0].value

@@ -90,7 +90,7 @@ def test_strategy_share_suppressed_rows_are_labelled_not_drawn(survey, profile):
     table = profile[profile["item"].isin(survey.strategy_items) & profile["group"].isin(["winners", "others"])]
     table = suppress_small_cells(table, count="n", min_cell=100, keep=["item", "level", "group"])
     fig = figs.strategy_share_figure(table)
-    assert "suppressed: too few respondents" in json.dumps(spec(fig))
+    assert "not shown: too few respondents" in json.dumps(spec(fig))
     winners = [t for t in spec(fig)["data"] if t.get("name") == "Winners"]
     assert not winners or not values(winners[0]["x"])
 

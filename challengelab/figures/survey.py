@@ -629,12 +629,15 @@ def task_strategy_figure(table: pd.DataFrame, *, labels: dict[str, str] | None =
 
 
 def suppressed_ticks(data: pd.DataFrame, order: list[str]) -> list[str]:
-    """Axis labels that say which groups of a row are suppressed, under the label (never over the dots)."""
-    hidden = data[_suppressed(data)]
-    groups = hidden.groupby("label", sort=False)["group"].agg(
+    """Axis labels that say which groups of a row are not shown (suppressed rows, and shares blanked because a
+    count on one side was below the minimum), under the label (never over the dots)."""
+    hidden = _suppressed(data)
+    if "share" in data.columns:
+        hidden = hidden | data["share"].isna()
+    groups = data[hidden].groupby("label", sort=False)["group"].agg(
         lambda g: ", ".join(group_label(x).lower() for x in dict.fromkeys(g)))
-    return [f"{label}<br><span style='font-size:11px;color:{SUPPRESSED_COLOR}'>{groups[label]} suppressed: too few "
-            "respondents</span>" if label in groups.index else label for label in order]
+    return [f"{label}<br><span style='font-size:11px;color:{SUPPRESSED_COLOR}'>{groups[label]} not shown: too few "
+            "respondents on one side</span>" if label in groups.index else label for label in order]
 
 
 def add_answer_legend(fig: go.Figure, colors: dict[str, str]) -> go.Figure:

@@ -55,11 +55,16 @@ def fit_summary(result) -> None:
         st.error("**The fit did not converge**: do not interpret these estimates.", icon=":material/error:")
     st.subheader(MODELS[result.model].label.replace(" (recommended)", "") if result.model in MODELS
                  else result.model)
-    columns = st.columns(3)
-    columns[0].metric("Teams used", result.n_obs)
-    columns[1].metric("Tasks" if result.model != "mixed_logit" else "Challenges",
+    columns = st.columns(5)
+    columns[0].metric("Rows used", result.n_used)
+    columns[1].metric("Dropped: missing answers", result.n_dropped,
+                      help="Rows with a missing answer in the outcome, a predictor or the task (complete cases).")
+    columns[2].metric("In tasks without information", result.n_uninformative,
+                      help="Rows of tasks that cannot inform this model (for example a task whose winner did not "
+                           "answer).")
+    columns[3].metric("Tasks" if result.model != "mixed_logit" else "Challenges",
                       "–" if result.n_groups is None else result.n_groups)
-    columns[2].metric("Converged", "yes" if result.converged else "no")
+    columns[4].metric("Converged", "yes" if result.converged else "no")
     st.markdown(f"**What was fitted.** {result.method}")
 
 
