@@ -281,7 +281,7 @@ class PairedWilcoxon:
         layout = np.full((len(self.first), n + 1), n, np.intp)  # column 0 of every pair: a zero weight
         layout[:, 1:] = np.where(keep, order, n)
         self.layout = layout.ravel()
-        mask = np.zeros(layout.shape)
+        mask = np.zeros(layout.shape, np.float32)
         mask[:, 1:] = sorted_positive
         self.positive_layout = mask  # (P, n + 1): the positive entries
         self._index_ties(s, keep, sorted_positive, order)
@@ -330,16 +330,21 @@ class PairedWilcoxon:
         return out
 
     def _statistics(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``2 T+``, the number of non-zero differences and the tie sum ``sum(t^3 - t)``, each ``(B, P)``."""
+        """``2 T+``, the number of non-zero differences and the tie sum ``sum(t^3 - t)``, each ``(B, P)``.
+
+        The gathered weights and their cumulative sums are small integers: float32 holds them exactly, and the
+        dot products too while ``(n + 1)^2 < 2^24`` (every partial sum is an integer below ``n^2``); larger
+        tables use float64. Half the memory traffic of float64 is most of the time of a bootstrap replicate.
+        """
         b, n_pairs = counts.shape[0], self.n_pairs
-        padded = np.zeros((b, self.n + 1))
+        dtype = np.float32 if (self.n + 1) ** 2 < 2 ** 24 else np.float64
+        padded = np.zeros((b, self.n + 1), dtype)
         padded[:, :-1] = counts
         w = np.take(padded, self.layout, axis=1).reshape(b, n_pairs, self.n + 1)
-        g = np.cumsum(w.ravel()).reshape(w.shape)
+        g = np.cumsum(w, axis=2, dtype=dtype)  # per pair (column 0 of every pair is a zero weight)
         sum_w, sum_w2 = counts @ self.positive, (counts * counts) @ self.positive
-        base = g[:, :, 0]  # cumulative weight of the earlier pairs: g - base is the pair's own (exact integers)
-        wg = np.einsum("bpj,bpj,pj->bp", w, g, self.positive_layout)
-        twice_t_plus = 2.0 * (wg - base * sum_w) - sum_w2 + sum_w
+        wg = np.einsum("bpj,bpj->bp", w * self.positive_layout.astype(dtype, copy=False), g).astype(float)
+        twice_t_plus = 2.0 * wg - sum_w2 + sum_w
         n_eff = counts @ self.valid
         cube = counts * counts * counts - counts
         if not self.ties:
@@ -347,8 +352,9 @@ class PairedWilcoxon:
         # a tie group lists its positive entries first, so the untied formula gave them the ranks g_start + 1,
         # g_start + 2, ...; their average rank adds (positive weight) x (negative weight) to 2 T+
         g = g.reshape(b, -1)
-        g_start, g_end = np.take(g, self.group_start, axis=1), np.take(g, self.group_end, axis=1)
-        g_mid = np.take(g, self.group_mid, axis=1)
+        g_start = np.take(g, self.group_start, axis=1).astype(float)
+        g_end = np.take(g, self.group_end, axis=1).astype(float)
+        g_mid = np.take(g, self.group_mid, axis=1).astype(float)
         twice_t_plus += self.group_segments.sums((g_mid - g_start) * (g_end - g_mid))
         t = g_end - g_start
         return twice_t_plus, n_eff, cube @ self.single + self.group_segments.sums(t * t * t - t)
