@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from html.parser import HTMLParser
 
@@ -27,6 +29,7 @@ class _Headings(HTMLParser):
             self._inside = False
 
 
+@pytest.mark.slow
 def test_report_with_assessment_adds_the_section_after_the_models(tmp_path):
     results = example_dir() / EXAMPLE_ASSESSMENT_FILE
     out = tmp_path / "report"

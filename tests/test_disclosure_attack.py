@@ -105,6 +105,7 @@ def test_two_filtered_views_differing_by_one_winner_recover_nothing(survey):
     assert shown_winner_counts(b, survey, MIN_CELL, blocks=blocks) is not None  # whole blocks stay usable
 
 
+@pytest.mark.slow
 def test_every_pair_of_category_views_is_safe_with_blocks(survey):
     """Exhaustively: any two shown category selections differ by at least MIN_CELL winners (or none)."""
     from itertools import combinations

@@ -180,11 +180,28 @@ def test_empty_tables_give_a_figure_that_says_so(builder):
     assert fig.layout.annotations and figs.figure_caption(fig)
 
 
-def test_every_builder_uses_the_shared_style(survey):
-    fig = figs.coverage_figure(figs.coverage_table(survey))
-    assert fig.layout.template.layout.paper_bgcolor == "white"
-    assert fig.layout.font.family == figs.FONT
-    assert fig.layout.title.text == "Response coverage per task"
+def test_every_builder_uses_the_shared_style(survey, profile, tests_table):
+    """Every survey figure builder applies the shared template, font and a title (none is left to defaults)."""
+    coverage = figs.coverage_table(survey)
+    pair = profile[profile["group"].isin(["winners", "others"])]
+    task = survey.responses.groupby("task_id").size().idxmax()
+    built = {
+        "coverage": figs.coverage_figure(coverage),
+        "leaderboard_sizes": figs.leaderboard_sizes_figure(coverage),
+        "published": figs.published_figure(figs.published_table(survey, min_cell=5)),
+        "strategy_share": figs.strategy_share_figure(pair[pair["item"].isin(survey.strategy_items)]),
+        "forest": figs.forest_figure(tests_table.assign(label=tests_table["item"]), title="Forest"),
+        "level_share": figs.level_share_figure(pair[pair["item"] == "lead_degree"], title="Degree"),
+        "numeric_summary": figs.numeric_summary_figure(pair[pair["item"].isin(["team_size"])]),
+        "organizer": figs.organizer_figure(figs.organizer_table(survey, "winner_exceeds_sota", "task_category",
+                                                                min_cell=5), title="SOTA?"),
+        "task_strategy": figs.task_strategy_figure(figs.task_leaderboard_table(survey, task), task=task),
+    }
+    for name, fig in built.items():
+        assert fig.layout.template.layout.paper_bgcolor == "white", name
+        assert fig.layout.font.family == figs.FONT, name
+        assert fig.layout.title.text, name
+    assert built["coverage"].layout.title.text == "Response coverage per task"
 
 
 def test_group_labels():

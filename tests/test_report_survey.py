@@ -293,6 +293,7 @@ def test_cli_writes_a_report_driven_by_the_config(tmp_path):
     assert tests_a["p_adjusted"].notna().any()
 
 
+@pytest.mark.slow
 def test_source_date_epoch_makes_the_html_byte_identical(tmp_path, survey, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     pages = []

@@ -29,6 +29,7 @@ CASES = [("winner", None, MIN_CELL), ("top_k", 5, 48)]
 
 
 @pytest.mark.parametrize(("outcome", "k", "min_cell"), CASES)
+@pytest.mark.slow
 def test_report_and_dashboard_suppress_the_same_rows(tmp_path, small_view, outcome, k, min_cell):
     config = AnalysisConfig(strategy_items=ITEMS, profile_items=ITEMS, outcomes=[OutcomeSpec(outcome=outcome, k=k)],
                             models=[], test="exact_cmh", adjust="holm")

@@ -57,6 +57,7 @@ def test_cross_table_rejections_are_not_counted_as_accepted(corpus):
     assert not any("is not in the challenges table" in i.reason for i in caught.value.issues)
 
 
+@pytest.mark.slow
 def test_the_corpus_script_runs(tmp_path):
     import subprocess
     import sys
