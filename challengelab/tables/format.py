@@ -78,13 +78,21 @@ def format_p(p) -> str:
     return f"{min(p, 1.0):#.3g}"
 
 
-def format_ratio(x) -> str:
-    """An odds ratio (or any positive ratio): ``"2.83"``, ``"14.2"``, ``"1,234"``; ``"infinite"`` for inf."""
+def _finite_or_word(x) -> float | str:
+    """``x`` as a float, or the text shown instead of it: empty when missing, the word for an infinite value."""
     if _missing(x):
         return EMPTY
     x = float(x)
     if math.isinf(x):
         return INFINITE if x > 0 else f"minus {INFINITE}"
+    return x
+
+
+def format_ratio(x) -> str:
+    """An odds ratio (or any positive ratio): ``"2.83"``, ``"14.2"``, ``"1,234"``; ``"infinite"`` for inf."""
+    x = _finite_or_word(x)
+    if isinstance(x, str):
+        return x
     if abs(x) >= 100:
         return f"{x:,.0f}"
     if abs(x) >= 10:
@@ -111,11 +119,9 @@ def format_count(x) -> str:
 
 def format_number(x) -> str:
     """Any other number: three significant digits, no exponent for ordinary sizes."""
-    if _missing(x):
-        return EMPTY
-    x = float(x)
-    if math.isinf(x):
-        return INFINITE if x > 0 else f"minus {INFINITE}"
+    x = _finite_or_word(x)
+    if isinstance(x, str):
+        return x
     if x != 0 and (abs(x) < 0.001 or abs(x) >= 1e6):
         return f"{x:.2e}"
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
