@@ -17,6 +17,7 @@ from challengelab.cli._common import (
     print_write_result,
     progress_steps,
 )
+from challengelab.vocabulary import DEFAULT_ALPHA
 
 
 @app.command()
@@ -33,7 +34,7 @@ def rank(
                           "result counts as the worst result, as challengeR's na.treat = 0 for a Dice score), or a "
                           "number to put in their place (default: refuse).")] = None,
     alpha: Annotated[float, typer.Option(help="Significance level of test_then_rank and the pairwise tests.")]
-    = 0.05,
+    = DEFAULT_ALPHA,
     adjust: Annotated[str, typer.Option(help="none, holm, hochberg, hommel, bonferroni, fdr_bh or fdr_by.")]
     = "none",
     smaller_is_better: Annotated[bool, typer.Option("--smaller-is-better/--larger-is-better",

@@ -21,6 +21,7 @@ from challengelab.ranking.bootstrap import BootstrapResult, bootstrap
 from challengelab.ranking.methods import as_spec, rank
 from challengelab.ranking.spec import RankingSpec
 from challengelab.stats import strategy_tests
+from challengelab.vocabulary import DEFAULT_ALPHA
 
 __all__ = ["link", "RankingLink", "StrategyRobustness"]
 
@@ -122,7 +123,7 @@ class RankingLink:
         outcome: str = "winner",
         test: str = "exact_cmh",
         adjust: str = "holm",
-        alpha: float = 0.05,
+        alpha: float = DEFAULT_ALPHA,
         n_replicates: int | None = 100,
         progress: bool | None = None,
         **test_arguments: Any,

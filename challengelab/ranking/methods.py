@@ -11,6 +11,7 @@ import pandas as pd
 from challengelab.ranking import engine
 from challengelab.ranking.assessment import TaskMatrix, load_assessment
 from challengelab.ranking.spec import RankingSpec
+from challengelab.vocabulary import DEFAULT_ALPHA
 
 __all__ = ["rank", "case_ranks", "as_spec", "TaskRanking", "MissingValuesError", "rank_dtype", "ranking_frame",
            "task_frame", "combine_task_frames"]
@@ -218,7 +219,7 @@ def rank(
     aggregate: Union[str, float, Callable[..., Any]] = "mean",
     ties: str = "min",
     na_treat: Union[str, float, None] = None,
-    alpha: float = 0.05,
+    alpha: float = DEFAULT_ALPHA,
     adjust: str = "none",
     smaller_is_better: Union[bool, dict, None] = None,
     seed: int | None = None,

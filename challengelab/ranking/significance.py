@@ -10,6 +10,7 @@ import pandas as pd
 from challengelab.ranking.assessment import load_assessment
 from challengelab.ranking.methods import TaskRanking, rank
 from challengelab.ranking.spec import RankingSpec
+from challengelab.vocabulary import DEFAULT_ALPHA
 
 __all__ = ["significance_map", "pairwise_tests"]
 
@@ -17,7 +18,7 @@ __all__ = ["significance_map", "pairwise_tests"]
 def pairwise_tests(
     data: Any,
     *,
-    alpha: float = 0.05,
+    alpha: float = DEFAULT_ALPHA,
     adjust: str = "holm",
     na_treat: Union[str, float, None] = None,
     smaller_is_better: Union[bool, dict, None] = None,

@@ -16,6 +16,8 @@ from typing import Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from challengelab.vocabulary import DEFAULT_ALPHA
+
 Method = Literal["aggregate_then_rank", "rank_then_aggregate", "test_then_rank"]
 Ties = Literal["min", "max", "average", "first", "random"]
 Adjust = Literal["none", "holm", "hochberg", "hommel", "bonferroni", "fdr_bh", "fdr_by"]
@@ -94,7 +96,7 @@ class RankingSpec(BaseModel):
     aggregate: Union[Literal["mean", "median"], float, Callable[..., Any]] = "mean"
     ties: Ties = "min"
     na_treat: Union[Literal["drop"], float, None] = None
-    alpha: float = Field(0.05, gt=0, lt=1)
+    alpha: float = Field(DEFAULT_ALPHA, gt=0, lt=1)
     adjust: Adjust = "none"
     smaller_is_better: Union[bool, dict[str, bool], None] = None
     tie_tolerance: float = Field(DEFAULT_TIE_TOLERANCE, ge=0)

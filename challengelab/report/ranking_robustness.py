@@ -31,7 +31,7 @@ from challengelab.tables.robustness import (
     robustness_table,
     unstable_tasks,
 )
-from challengelab.vocabulary import TESTS
+from challengelab.vocabulary import DEFAULT_ALPHA, TESTS
 from challengelab.report.document import (
     Figure,
     KeyValues,
@@ -68,7 +68,7 @@ class RobustnessRun:
 
 def run_ranking_robustness(survey, assessment, spec=None, *, n_boot: int = 200, n_replicates: int = 50,
                            seed: int | None = None, items: Sequence[str] | None = None, test: str = "exact_cmh",
-                           adjust: str = "holm", alpha: float = 0.05, mapping=None,
+                           adjust: str = "holm", alpha: float = DEFAULT_ALPHA, mapping=None,
                            step: Callable[[str], None] | None = None) -> RobustnessRun:
     """Link the ranking to the survey and rerun the strategy tests over ``n_replicates`` bootstrap replicates.
 
@@ -107,7 +107,7 @@ def run_ranking_robustness(survey, assessment, spec=None, *, n_boot: int = 200, 
 
 def ranking_robustness_section(survey, assessment, spec=None, *, n_boot: int = 200, n_replicates: int = 50,
                                seed: int | None = None, min_cell: int = 5, items: Sequence[str] | None = None,
-                               test: str = "exact_cmh", adjust: str = "holm", alpha: float = 0.05, mapping=None,
+                               test: str = "exact_cmh", adjust: str = "holm", alpha: float = DEFAULT_ALPHA, mapping=None,
                                step: Callable[[str], None] | None = None) -> Section:
     """The "Ranking robustness" section of the survey report (see :func:`run_ranking_robustness`).
 

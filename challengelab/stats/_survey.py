@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,15 +119,6 @@ def outcome_series(responses: pd.DataFrame, outcome: str, k: int | None = None,
     return s.astype("boolean"), outcome
 
 
-def outcome_name(outcome: str, k: int | None, q: float | None) -> str:
-    """Column-friendly outcome name: ``winner``, ``top_3``, ``top_10pct``, ``rank`` or the column."""
-    if outcome == "top_k":
-        return f"top_{int(k)}" if k is not None else "top_k"
-    if outcome == "top_fraction":
-        return f"top_{round(100 * q):d}pct" if q is not None else "top_fraction"
-    return outcome
-
-
 def expand_predictors(predictors: Sequence[str], responses: pd.DataFrame, codebook: Any) -> list[str]:
     """Validated predictor columns; a multi_select item becomes its indicator columns."""
     if isinstance(predictors, str):
@@ -161,9 +151,3 @@ def wilson_interval(count: np.ndarray, n: np.ndarray, level: float) -> tuple[np.
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
-
-
-def fmt_p(p: float) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "NA"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"

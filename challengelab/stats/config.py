@@ -40,9 +40,9 @@ class OutcomeSpec(BaseModel):
 
     @property
     def name(self) -> str:
-        from challengelab.stats._survey import outcome_name
+        from challengelab.vocabulary import outcome_key
 
-        return outcome_name(self.outcome, self.k, self.q)
+        return outcome_key(self.outcome, self.k, self.q)
 
 
 class ModelSpec(BaseModel):

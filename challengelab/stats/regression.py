@@ -9,10 +9,10 @@ from typing import Any, Literal
 
 from challengelab.stats._design import format_terms
 from challengelab.stats._result import ModelResult
+from challengelab.vocabulary import outcome_key
 from challengelab.stats._survey import (
     RANK_OUTCOMES,
     expand_predictors,
-    outcome_name,
     outcome_series,
     responses_of,
 )
@@ -152,7 +152,7 @@ def _prepare(survey, items, outcome, model, k, q, strata, group):
     if not columns:
         raise ValueError("give at least one item")
     y, label = outcome_series(responses, outcome, k, q)
-    target = outcome_name(outcome, k, q)
+    target = outcome_key(outcome, k, q)
     if target in columns:
         raise ValueError(f"the outcome {target!r} cannot also be a predictor")
     rank_derived = outcome in RANK_OUTCOMES

@@ -8,9 +8,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from challengelab.vocabulary import outcome_key
 from challengelab.stats._survey import (
     check_item,
-    outcome_name,
     outcome_series,
     plural,
     responses_of,
@@ -118,7 +118,7 @@ def strategy_tests(
     for name in items:
         x_values = _as_float(responses[name])
         rows.append(_test_item(name, x_values, y_values, codes, (test, correct), ci_level, min_count,
-                               outcome_name(outcome, k, q)))
+                               outcome_key(outcome, k, q)))
     p = np.array([row["p_value"] for row in rows], dtype=float)
     tested = ~np.isnan(p)
     adjusted = np.full(len(p), np.nan)

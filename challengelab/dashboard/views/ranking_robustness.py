@@ -7,6 +7,7 @@ import streamlit as st
 from challengelab.dashboard import ranking_state as rstate
 from challengelab.dashboard import links, state, ui
 from challengelab.figures import ranking as rfig
+from challengelab.vocabulary import DEFAULT_ALPHA
 
 DEFAULT_N_BOOT = 200
 DEFAULT_N_REPLICATES = 20
@@ -131,7 +132,7 @@ def strategies_panel(ctx: state.Context, linked, lkey: str, chosen: dict) -> Non
     with st.spinner(f"Rerunning the strategy tests on {n_replicates} bootstrap replicates (about "
                     f"{n_replicates * rstate.SECONDS_PER_REPLICATE:.0f} s the first time) ...", show_time=True):
         result = ui.guarded("the strategy tests over replicates", lambda: rstate.robustness_tables(
-            lkey, chosen["items"], test, chosen["adjust"], 0.05, n_replicates, ctx.min_cell, ctx.labels, linked))
+            lkey, chosen["items"], test, chosen["adjust"], DEFAULT_ALPHA, n_replicates, ctx.min_cell, ctx.labels, linked))
     if result is None:
         return
     table, replicates = result
@@ -145,7 +146,8 @@ def strategies_panel(ctx: state.Context, linked, lkey: str, chosen: dict) -> Non
                      "odds_ratio_full": "ratio", "median_odds_ratio": "ratio", "p_adjusted_full": "p"})
     ui.table_download(replicates, name=f"strategy_robustness_replicates_{test}",
                       label="Download every replicate's tests (CSV)", key="rr_replicates")
-    st.caption("*Significant in*: share of replicates in which the adjusted p-value stays below 0.05. "
+    st.caption("*Significant in*: share of replicates in which the adjusted p-value stays below "
+               f"{DEFAULT_ALPHA:g}. "
                "The odds-ratio range describes the distribution of the effect over replicates; "
                "infinite odds ratios (separation: every winner used the strategy, or none) are drawn at "
                "the edge of the plot.")
