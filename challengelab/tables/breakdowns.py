@@ -105,15 +105,7 @@ def strategy_table(tests: pd.DataFrame, *, labels: Mapping[str, str], min_cell: 
     """
     table = _with_labels(tests, labels)
     total = table["winners_total"] + table["others_total"]
-    keep = [c for c in TEST_KEEP if c in table.columns]
-    derived = [c for c in TEST_DERIVED if c in table.columns]
-    first = suppress_breakdown(table, count="winners_total", total=total, min_cell=min_cell, keep=keep,
-                               counts=["winners_with"], derived=derived)
-    second = suppress_breakdown(table, count="others_total", total=total, min_cell=min_cell, keep=keep,
-                                counts=["others_with"], derived=derived)
-    for column in ("others_with", *derived):
-        first[column] = first[column].where(second[column].notna() | table[column].isna(), pd.NA) \
-            if first[column].dtype == object else first[column].mask(second[column].isna() & table[column].notna())
-    notes = [n for n in (first["note"], second["note"])]
-    first["note"] = notes[0].where(notes[0].notna(), notes[1])
-    return first
+    return suppress_breakdown(table.assign(_total=total), count="winners_total", total="_total", min_cell=min_cell,
+                              keep=[c for c in TEST_KEEP if c in table.columns],
+                              counts={"winners_with": "winners_total", "others_with": "others_total"},
+                              derived=[c for c in TEST_DERIVED if c in table.columns]).drop(columns="_total")

@@ -7,7 +7,7 @@ so the rule is the same everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -74,7 +74,8 @@ VIEW_REFUSED = ("not shown for this selection: it, or what it leaves out of the 
 
 
 def suppress_breakdown(table: pd.DataFrame, *, count: str, total: int | str, min_cell: int = DEFAULT_MIN_CELL,
-                       keep: Iterable[str] = (), counts: Iterable[str] = (), derived: Iterable[str] = (),
+                       keep: Iterable[str] = (), counts: Iterable[str] | Mapping[str, str] = (),
+                       derived: Iterable[str] = (),
                        complement: bool = True) -> pd.DataFrame:
     """Blank breakdown rows that rest on too few respondents *or leave too few out* (query-set-size control).
 
@@ -99,8 +100,10 @@ def suppress_breakdown(table: pd.DataFrame, *, count: str, total: int | str, min
         0 or 1 switches suppression off.
     keep : iterable of str
         Label columns that stay visible in suppressed rows.
-    counts : iterable of str
-        Count columns (e.g. ``count``: respondents answering yes) blanked when small.
+    counts : iterable of str, or mapping of str to str
+        Count columns (e.g. ``count``: respondents answering yes) blanked when small. A mapping gives each count
+        the column of the group it counts within (``{"winners_with": "winners_total"}``), for the complement;
+        by default that is ``count``.
     derived : iterable of str
         Columns computed from ``counts`` (e.g. ``share``, ``ci_low``, ``ci_high``), blanked with them.
     complement : bool, default True
@@ -138,15 +141,17 @@ def suppress_breakdown(table: pd.DataFrame, *, count: str, total: int | str, min
         if column not in keep:
             out[column] = _blank(out[column], small)
     partial = pd.Series(False, index=out.index)
-    for column in counts:
+    within = dict(counts) if isinstance(counts, Mapping) else dict.fromkeys(counts, count)
+    for column, group in within.items():
         values = pd.to_numeric(table[column], errors="coerce")
         tiny = (values >= 1) & (values < min_cell)
         if complement:
-            left = n - values
+            left = pd.to_numeric(table[group], errors="coerce") - values
             tiny |= (left >= 1) & (left < min_cell)
         tiny = tiny.fillna(False).astype(bool) & ~small
+        out[column] = _blank(out[column], tiny)  # each count by its own size
         partial |= tiny
-    for column in [*counts, *derived]:
+    for column in derived:  # what is computed from the counts goes with any of them
         if column in out.columns:
             out[column] = _blank(out[column], partial)
     return _flagged(out, small, partial, min_cell)
