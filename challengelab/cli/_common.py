@@ -83,20 +83,20 @@ def print_issues(issues, *, source: str) -> None:
 
 
 def warning_lines(issues) -> list[str]:
-    """Warnings with the same file, sheet, column and reason folded into one line listing their rows."""
-    groups: dict[tuple, list] = {}
-    for issue in issues:
-        if issue.severity == "warning":
-            groups.setdefault((issue.file, issue.sheet, issue.column, issue.reason), []).append(issue.row)
+    """Warnings grouped by cause as the dashboard groups problems (:func:`challengelab.tables.issues.issue_groups`):
+    one line per file, sheet, column, reason and value, with its rows."""
+    from challengelab.tables.issues import issue_groups
+
+    groups = issue_groups([i for i in issues if i.severity == "warning"])
     lines = []
-    for (file, sheet, column, reason), rows in groups.items():
-        where = ", ".join(x for x in (file, f"sheet {sheet}" if sheet else None) if x)
-        numbers = [r for r in rows if r is not None]
-        if numbers:
-            where += f", row{'s' if len(numbers) > 1 else ''} " + ", ".join(map(str, numbers))
-        if column:
-            where += f", column {column}"
-        lines.append(f"{where}: {reason}" + (f" ({len(rows)} times)" if len(rows) > 1 else ""))
+    for g in groups.itertuples(index=False):
+        where = ", ".join(x for x in (g.file, f"sheet {g.sheet}" if g.sheet else "") if x)
+        if g.rows:
+            where += f", row{'s' if g.count > 1 else ''} {g.rows}"
+        if g.column:
+            where += f", column {g.column}"
+        value = f" (value: {g.value})" if g.value and g.value not in g.problem else ""
+        lines.append(f"{where}: {g.problem}{value}" + (f" ({g.count} times)" if g.count > 1 else ""))
     return lines
 
 
