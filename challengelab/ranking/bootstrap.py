@@ -198,10 +198,21 @@ class BootstrapResult:
         return out.merge(tau, on="task", how="left")
 
 
-def _block_size(ranking: TaskRanking, n_boot: int) -> int:
+def _block_size(ranking: TaskRanking, n_boot: int, n_jobs: int) -> int:
+    """Replicates per block: as many as the memory bound allows, and at least one block per thread.
+
+    The test-then-rank kernel keeps per replicate only the case counts and the ``(k, k)`` p-values (a few
+    copies); the other methods hold an ``(n, k)`` array of the resampled cases.
+    """
     n, k = ranking.n, ranking.k
-    per_replicate = n * (ranking.wilcoxon.n_pairs if ranking.spec.method == "test_then_rank" else k)
-    return int(max(1, min(n_boot, _BLOCK_ELEMENTS // max(per_replicate, 1))))
+    per_replicate = n + 4 * k * k if ranking.spec.method == "test_then_rank" else n * k
+    size = min(n_boot, _BLOCK_ELEMENTS // max(per_replicate, 1), -(-n_boot // _threads(n_jobs)))
+    return int(max(1, size))
+
+
+def _threads(n_jobs: int) -> int:
+    """``n_jobs`` as a number of threads (``<= 0`` or None: one per core)."""
+    return int(n_jobs) if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
 
 
 @dataclass
@@ -312,7 +323,7 @@ def bootstrap(
                               SingleCaseTaskWarning, stacklevel=2)
                 continue
             job = _draw(ranking, frames[-1], n_boot, rng)
-            size = _block_size(ranking, n_boot)
+            size = _block_size(ranking, n_boot, n_jobs)
             _run_blocks(job, [slice(s, min(s + size, n_boot)) for s in range(0, n_boot, size)], n_jobs, advance)
             samples.append(TaskSamples(matrix.task, matrix.algorithms, job.full_ranks, job.ranks, job.scores))
     return BootstrapResult(spec, n_boot, seed, combine_task_frames(frames, spec), excluded, samples)
@@ -340,7 +351,7 @@ def _one_blas_thread():
 
 def _run_blocks(job: _Job, blocks: list[slice], n_jobs: int, advance: Callable[[int], None]) -> None:
     """Run the blocks of replicates of one task, on ``n_jobs`` threads (``<= 0``: one per core)."""
-    n_jobs = int(n_jobs) if n_jobs and n_jobs > 0 else (os.cpu_count() or 1)
+    n_jobs = _threads(n_jobs)
     if n_jobs == 1 or len(blocks) == 1:
         for block in blocks:
             advance(job.run(block))

@@ -246,16 +246,11 @@ class PairedWilcoxon:
     as R's ``wilcox.test(x, y, paired = TRUE, exact = FALSE, correct = TRUE)``. A pair whose complete cases all
     have a zero difference gets p = 1, as in R; a pair without any complete case gets NaN.
 
-    The absolute differences of every pair are sorted and grouped into ties once (zero and missing differences
-    moved to the end of the pair's row with weight 0). A bootstrap replicate only changes the case weights
-    ``w`` (counts). With ``C`` the cumulative weight along a pair's sorted cases, an untied entry has the
-    average rank ``C - (w - 1) / 2``, so ``2 T+ = 2 sum(w C) - sum(w^2) + sum(w)`` over the positive entries:
-    one cumulative sum and one dot product per pair; sums over cases that do not depend on the order
-    (``sum(w)``, ``sum(w^2)``, ``sum(w^3 - w)``, ``n``) are matrix products of the counts with fixed
-    ``(cases, pairs)`` indicators. Within a tie group the positive entries come first; the untied formula then
-    gives them consecutive ranks from the group's start, and their average rank adds exactly
-    ``(positive weight) x (negative weight)`` of the group to ``2 T+``. No sorting per replicate; every value is
-    an integer below 2**53, so the sums are exact.
+    The absolute differences of every pair are sorted and grouped into ties once; zero and missing differences
+    take no part. A bootstrap replicate only changes the case weights ``w`` (counts), so no sorting is needed
+    per replicate: one compiled pass over each pair's sorted cases accumulates the weights
+    (:func:`challengelab.ranking.signed_rank_loop.signed_rank_sums`). Copies of a case drawn several times tie
+    with each other, as they do in R on the expanded sample.
 
     ``goodness (n, k)``: larger is better; NaN differences are excluded (pairwise complete cases).
     """
@@ -268,48 +263,18 @@ class PairedWilcoxon:
         complete = ~np.isnan(d)
         with np.errstate(invalid="ignore"):
             valid = complete & (d != 0)
-            positive = valid & (d > 0)
-        # sorted by |d| (invalid entries last); within a tie group the positive differences first
-        order = np.lexsort((~positive, np.where(valid, np.abs(d), np.inf)), axis=1)
-        s = np.take_along_axis(np.abs(d), order, axis=1)
-        keep = np.take_along_axis(valid, order, axis=1)
-        sorted_positive = np.take_along_axis(positive, order, axis=1)
         self.any_complete = complete.any(axis=1)  # (P,)
         self.complete = None if complete.all() else complete.T.astype(float)  # (n, P) when some are missing
-        self.valid = valid.T.astype(float)  # (n, P) indicators for the order-free sums
-        self.positive = positive.T.astype(float)
-        layout = np.full((len(self.first), n + 1), n, np.intp)  # column 0 of every pair: a zero weight
-        layout[:, 1:] = np.where(keep, order, n)
-        self.layout = layout.ravel()
-        mask = np.zeros(layout.shape, np.float32)
-        mask[:, 1:] = sorted_positive
-        self.positive_layout = mask  # (P, n + 1): the positive entries
-        self._index_ties(s, keep, sorted_positive, order)
-
-    def _index_ties(self, s: np.ndarray, keep: np.ndarray, positive: np.ndarray, case: np.ndarray) -> None:
-        """Positions in the flat ``(P, n + 1)`` layout of the members of tie groups and of the groups' bounds."""
-        n_pairs, n = s.shape
-        same = np.zeros_like(keep)  # entry continues the tie group of the previous one
-        same[:, 1:] = (s[:, 1:] == s[:, :-1]) & keep[:, 1:]
-        tied = same.copy()
-        tied[:, :-1] |= same[:, 1:]  # members of tie groups of two or more entries (all valid)
-        self.ties = bool(tied.any())
-        if not self.ties:
-            return
-        pos = np.broadcast_to(np.arange(n), s.shape)
-        start = np.maximum.accumulate(np.where(~same, pos, 0), axis=1)
-        is_end = tied.copy()
-        is_end[:, :-1] &= ~same[:, 1:]
-        rows, cols = np.nonzero(tied)
-        single = self.valid.copy()
-        single[case[rows, cols], rows] = 0.0
-        self.single = single  # (n, P) valid entries that are their own tie group
-        ends = is_end[rows, cols]
-        n_positive = np.add.reduceat(positive[rows, cols].astype(np.intp), np.flatnonzero(np.r_[True, ends[:-1]]))
-        self.group_start = (rows * (n + 1) + start[rows, cols])[ends]  # cumulative weight before the group
-        self.group_end = (rows * (n + 1) + cols + 1)[ends]  # cumulative weight at the group's end
-        self.group_mid = self.group_start + n_positive  # ... at the end of its positive entries
-        self.group_segments = Segments(np.searchsorted(rows[ends], np.arange(n_pairs + 1)))
+        order = np.argsort(np.where(valid, np.abs(d), np.inf), axis=1)  # invalid entries last
+        size = np.take_along_axis(np.abs(d), order, axis=1)
+        keep = np.take_along_axis(valid, order, axis=1)
+        starts = np.ones(keep.shape, bool)
+        starts[:, 1:] = size[:, 1:] != size[:, :-1]
+        self.cases = order[keep].astype(np.int64)  # row-major: pair by pair, the valid entries first
+        self.group_start = starts[keep]
+        self.positive = np.take_along_axis(d > 0, order, axis=1)[keep]
+        self.offsets = np.zeros(len(self.first) + 1, np.int64)
+        np.cumsum(keep.sum(axis=1), out=self.offsets[1:])
 
     @property
     def n_pairs(self) -> int:
@@ -330,53 +295,11 @@ class PairedWilcoxon:
         return out
 
     def _statistics(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``2 T+``, the number of non-zero differences and the tie sum ``sum(t^3 - t)``, each ``(B, P)``.
+        """``2 T+``, the number of non-zero differences and the tie sum ``sum(t^3 - t)``, each ``(B, P)``."""
+        from challengelab.ranking.signed_rank_loop import signed_rank_sums
 
-        The gathered weights and their cumulative sums are small integers: float32 holds them exactly, and the
-        dot products too while ``(n + 1)^2 < 2^24`` (every partial sum is an integer below ``n^2``); larger
-        tables use float64. Half the memory traffic of float64 is most of the time of a bootstrap replicate.
-        """
-        b, n_pairs = counts.shape[0], self.n_pairs
-        dtype = np.float32 if (self.n + 1) ** 2 < 2 ** 24 else np.float64
-        padded = np.zeros((b, self.n + 1), dtype)
-        padded[:, :-1] = counts
-        w = np.take(padded, self.layout, axis=1).reshape(b, n_pairs, self.n + 1)
-        g = np.cumsum(w, axis=2, dtype=dtype)  # per pair (column 0 of every pair is a zero weight)
-        sum_w, sum_w2 = counts @ self.positive, (counts * counts) @ self.positive
-        wg = np.einsum("bpj,bpj->bp", w * self.positive_layout.astype(dtype, copy=False), g).astype(float)
-        twice_t_plus = 2.0 * wg - sum_w2 + sum_w
-        n_eff = counts @ self.valid
-        cube = counts * counts * counts - counts
-        if not self.ties:
-            return twice_t_plus, n_eff, cube @ self.valid
-        # a tie group lists its positive entries first, so the untied formula gave them the ranks g_start + 1,
-        # g_start + 2, ...; their average rank adds (positive weight) x (negative weight) to 2 T+
-        g = g.reshape(b, -1)
-        g_start = np.take(g, self.group_start, axis=1).astype(float)
-        g_end = np.take(g, self.group_end, axis=1).astype(float)
-        g_mid = np.take(g, self.group_mid, axis=1).astype(float)
-        twice_t_plus += self.group_segments.sums((g_mid - g_start) * (g_end - g_mid))
-        t = g_end - g_start
-        return twice_t_plus, n_eff, cube @ self.single + self.group_segments.sums(t * t * t - t)
-
-
-class Segments:
-    """Consecutive segments ``[bounds[i], bounds[i + 1])`` of an axis, summed with one ``reduceat``."""
-
-    def __init__(self, bounds: np.ndarray):
-        self.n = len(bounds) - 1
-        filled = bounds[1:] > bounds[:-1]
-        self.starts = bounds[:-1][filled]  # reduceat over the starts of the non-empty segments only
-        self.filled = None if filled.all() else np.flatnonzero(filled)
-
-    def sums(self, x: np.ndarray) -> np.ndarray:
-        """Sums ``(B, n_segments)`` of ``x (B, len)``; 0 for empty segments."""
-        if self.filled is None:
-            return np.add.reduceat(x, self.starts, axis=1) if self.n else np.zeros((x.shape[0], 0))
-        out = np.zeros((x.shape[0], self.n))
-        if len(self.filled):
-            out[:, self.filled] = np.add.reduceat(x, self.starts, axis=1)
-        return out
+        return signed_rank_sums(np.ascontiguousarray(counts, dtype=np.float64), self.cases, self.group_start,
+                                self.positive, self.offsets)
 
 
 def _normal_pvalues(t_plus: np.ndarray, n: np.ndarray, ties: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
