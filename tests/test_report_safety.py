@@ -6,11 +6,12 @@ import json
 
 import pandas as pd
 import pytest
+from markdown_it import MarkdownIt
 
+from challengelab.outputs import markdown_literal
 from challengelab.report.safety import (
     FORMULA_PREFIXES,
     escape_html,
-    escape_markdown,
     external_references,
     neutralise_formula,
     neutralise_frame,
@@ -47,10 +48,14 @@ def test_neutralise_frame_changes_text_cells_and_headers_only():
 
 
 def test_markdown_escaping_keeps_tables_and_html_inert():
-    text = escape_markdown("a|b " + HOSTILE + " *x*\nnext")
+    text = markdown_literal("a|b " + HOSTILE + " *x*\nnext")
     assert "|" not in text.replace("\\|", "")
-    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "<" not in text.replace("\\<", "") and ">" not in text.replace("\\>", "")
     assert "\n" not in text and "\\*x\\*" in text
+    # rendered as CommonMark + tables (GitHub, Streamlit): one cell holding the literal text, no element from it
+    page = MarkdownIt("commonmark").enable("table").render(f"| a | b |\n|---|---|\n| {text} | x |\n")
+    assert page.count("<td>") == 2 and "<script>" not in page and "<em>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "a|b" in page
 
 
 def test_script_json_cannot_close_the_script_element():

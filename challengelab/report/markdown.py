@@ -22,7 +22,7 @@ from challengelab.report.document import (
     filename,
     format_value,
 )
-from challengelab.report.safety import escape_markdown as md
+from challengelab.outputs import markdown_literal as md
 
 FIGURE_WIDTH = 900
 FIGURE_SCALE = 2

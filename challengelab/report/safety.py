@@ -1,8 +1,8 @@
 """Output safety: HTML escaping, formula-injection neutralising (Excel, CSV) and external-reference checks.
 
 Everything that comes from the data (team ids, challenge names, free text, warnings that quote values) passes
-through :func:`escape_html` before it reaches a page, through :func:`escape_markdown` before it reaches a
-Markdown table, and through :func:`neutralise_formula` before it reaches a spreadsheet cell or a CSV field.
+through :func:`escape_html` before it reaches a page, through :func:`challengelab.outputs.markdown_literal` before it
+reaches Markdown, and through :func:`neutralise_formula` before it reaches a spreadsheet cell or a CSV field.
 """
 
 from __future__ import annotations
@@ -14,29 +14,13 @@ from html.parser import HTMLParser
 
 from challengelab.outputs import FORMULA_PREFIXES, neutralise_formula, neutralise_frame
 
-__all__ = ["FORMULA_PREFIXES", "escape_html", "escape_markdown", "external_references", "neutralise_formula",
+__all__ = ["FORMULA_PREFIXES", "escape_html", "external_references", "neutralise_formula",
            "neutralise_frame", "script_json"]
 
 
 def escape_html(value: object) -> str:
     """``str(value)`` with ``& < > " '`` escaped for HTML text and attribute values."""
     return html.escape("" if value is None else str(value), quote=True)
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-_MD_LINE_START = re.compile(r"^(\s*)([#>+=-])")
-_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])")
-
-
-def escape_markdown(value: object) -> str:
-    """Text safe inside a Markdown table cell: HTML-escaped, Markdown punctuation and pipes backslash-escaped,
-    line breaks collapsed to spaces."""
-    text = "" if value is None else str(value)
-    text = re.sub(r"[\r\n\t]+", " ", text)
-    text = html.escape(text, quote=False)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-    return _MD_ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 def script_json(obj: object) -> str:
