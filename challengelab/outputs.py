@@ -80,21 +80,29 @@ def csv_bytes(frame) -> bytes:
     return neutralise_frame(frame).to_csv(index=False).encode("utf-8")
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+!|<>~$:&])")
-_MARKDOWN_LINE_START = re.compile(r"^(\d*)([-=>.)])")
+#: Characters with a meaning anywhere in a line: CommonMark emphasis, code, links and images (``[`` ``]``;
+#: ``!`` and ``(`` only act after them), raw HTML and entities, GitHub tables and strike-through, and the
+#: ``$math$``, ``:emoji:`` / ``:material/icon:`` and ``:color[...]`` syntax of GitHub and Streamlit (a colon
+#: before a non-space; escaping it also stops bare ``http://`` links).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~<>&$]|:(?=\S))")
+#: ... and at the start of a line: headings, lists, block quotes and setext underlines.
+_MARKDOWN_LINE_START = re.compile(r"^([#+=>-]|\d{1,9}[.)])")
 
 
 def markdown_literal(value: object) -> str:
-    """Text from the data, safe to place inside Markdown (Streamlit's included): every character with a Markdown
-    meaning backslash-escaped (no links, images, emphasis, HTML, entities, ``:directives:`` or ``$math$``; no
-    list or heading at the start), line breaks collapsed to spaces.
+    """Text from the data, safe to place inside Markdown (a report, a table cell, a Streamlit element): every
+    character with a Markdown meaning backslash-escaped (no links, images, emphasis, HTML, entities,
+    ``:directives:`` or ``$math$``; no heading, list or quote at the start), line breaks collapsed to spaces.
+    Ordinary punctuation (``-``, ``.``, ``(``, ``#`` inside a line) stays as it is, so the Markdown source reads.
 
-    >>> print(markdown_literal("![x](http://a.b/c.png) my-file.xlsx"))
-    \\!\\[x\\]\\(http\\://a.b/c.png\\) my-file.xlsx
+    >>> print(markdown_literal("![x](http://a.b/c.png) my-file.xlsx, task C02-T1 (2021)"))
+    !\\[x\\](http\\://a.b/c.png) my-file.xlsx, task C02-T1 (2021)
+    >>> print(markdown_literal("2021. A year"), markdown_literal("- item"), markdown_literal("Note: 2021-06-01"))
+    2021\\. A year \\- item Note: 2021-06-01
     """
     text = re.sub(r"\s+", " ", "" if value is None else str(value)).strip()
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
-    return _MARKDOWN_LINE_START.sub(r"\1\\\2", text)
+    return _MARKDOWN_LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
 
 
 # --- destinations ---------------------------------------------------------------------------------------------

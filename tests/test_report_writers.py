@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from markdown_it import MarkdownIt
 
 from challengelab.report import output as output_module
 from challengelab.report.atomic import OutputExistsError
@@ -149,7 +150,8 @@ def test_csv_neutralises_formulas():
 
 def test_markdown_tables_escape_and_reference_pngs():
     text = render_markdown(_report())
-    assert HOSTILE not in text and "&lt;script&gt;" in text
+    page = MarkdownIt("commonmark").enable("table").render(text)
+    assert HOSTILE not in text and "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "![Bars](figures/bars.png)" in text and "(figures/more.png)" in text
     assert "| Team | Respondents | Share | p |" in text
     assert "> **SYNTHETIC DATA" in text
