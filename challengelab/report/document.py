@@ -15,11 +15,10 @@ from typing import Literal, Union
 
 import pandas as pd
 
-from challengelab.tables.format import column_kind, format_cell, human_header
+from challengelab.tables.format import Kind, column_kind, format_cell, human_header
 
 #: How a column is shown: the kinds of :mod:`challengelab.tables.format` (``int`` counts, ``share`` 0-1 shown as
 #: percent, ``p`` p-values, ``ratio`` odds ratios, ``num``, ``text``) plus ``percent`` (already 0-100).
-Kind = Literal["int", "share", "percent", "p", "ratio", "num", "text"]
 
 
 @dataclass
@@ -205,9 +204,6 @@ def format_value(value: object, kind: Kind) -> str:
             value = value.item()
         except (AttributeError, ValueError):
             pass
-    if kind == "percent":
-        text = format_cell(value, "num")
-        return f"{text}%" if text and isinstance(value, (int, float)) and math.isfinite(value) else text
     if kind == "text" and isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return str(int(value))
     return format_cell(value, kind)

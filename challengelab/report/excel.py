@@ -18,9 +18,9 @@ from challengelab.report.document import KeyValues, Report, Table
 from challengelab.report.safety import neutralise_formula
 from challengelab.tables.format import EXCEL_FORMATS
 
-#: Number formats by column kind: the shared :data:`challengelab.tables.format.EXCEL_FORMATS` plus the
-#: report-only kinds.
-NUMBER_FORMATS = {**EXCEL_FORMATS, "percent": '0.0"%"', "text": "@"}
+#: Number formats by column kind: the shared :data:`challengelab.tables.format.EXCEL_FORMATS`, and text
+#: cells stored as text.
+NUMBER_FORMATS = {**EXCEL_FORMATS, "text": "@"}
 #: The note on a cell whose value is infinite (the cell itself stays empty, so the column stays numeric).
 INFINITE_NOTE = "Infinite (e.g. separation: every team with the outcome used the strategy); left empty here."
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")

@@ -294,7 +294,7 @@ def _summary_section(run: RankingRun, stability: pd.DataFrame, why_not: str) -> 
                f"{WINNER_THRESHOLD:.0%} of the replicates.")
     section.add(_table("stability", "Stability of the ranking per task", stability, caption, on_page=True,
                        kinds={"winner_frequency": "share", "winner_rank_low": "int", "winner_rank_high": "int",
-                              "median_interval_width": "num", "median_kendall_tau": "num"}))
+                              "median_interval_width": "num", "median_kendall_tau": "coef"}))
     if "winner_frequency" in stability.columns and len(stability) > 1:
         section.add(_fig("stability", "How certain is each task's winner?",
                          stability_overview(stability, threshold=WINNER_THRESHOLD)))

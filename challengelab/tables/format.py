@@ -28,14 +28,16 @@ from typing import Literal
 
 import pandas as pd
 
-Kind = Literal["p", "ratio", "share", "int", "num", "text"]
+#: How a column is shown: p-value, ratio (odds ratio), share (0..1 as %), percent (already in %), int, coef
+#: (a coefficient in -1..1 such as Kendall's tau: two decimals), num (any other number), text.
+Kind = Literal["p", "ratio", "share", "percent", "int", "coef", "num", "text"]
 
 #: Shown for a value that is missing or suppressed in a text cell.
 EMPTY = ""
 INFINITE = "infinite"
 #: Excel number formats, one per kind (p-values stay numbers but read like the text rule).
-EXCEL_FORMATS: dict[str, str] = {"p": '[<0.001]"< 0.001";0.000', "ratio": "0.00", "share": "0%", "int": "#,##0",
-                                 "num": "0.000"}
+EXCEL_FORMATS: dict[str, str] = {"p": '[<0.001]"< 0.001";0.000', "ratio": "0.00", "share": "0%", "percent": '0.0"%"',
+                                 "int": "#,##0", "coef": "0.00", "num": "0.000"}
 
 HEADERS: dict[str, str] = {
     "item": "Item id", "label": "Item", "level": "Level", "group": "Group", "term": "Term",
@@ -127,8 +129,20 @@ def format_number(x) -> str:
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
-FORMATTERS = {"p": format_p, "ratio": format_ratio, "share": format_share, "int": format_count,
-              "num": format_number}
+def format_percent(x) -> str:
+    """A number already in percent: ``"12.5%"`` (three significant digits, as :func:`format_number`)."""
+    text = format_number(x)
+    return f"{text}%" if text and not _missing(x) and math.isfinite(float(x)) else text
+
+
+def format_coefficient(x) -> str:
+    """A coefficient in -1..1 (Kendall's tau, a correlation) with two decimals, so a column reads evenly."""
+    x = _finite_or_word(x)
+    return x if isinstance(x, str) else f"{x:.2f}"
+
+
+FORMATTERS = {"p": format_p, "ratio": format_ratio, "share": format_share, "percent": format_percent,
+              "int": format_count, "coef": format_coefficient, "num": format_number}
 
 
 def column_kind(column: str, series: pd.Series) -> Kind:
@@ -145,6 +159,8 @@ def column_kind(column: str, series: pd.Series) -> Kind:
         return "ratio"
     if lowered in _SHARE_COLUMNS or lowered.endswith("_share") or lowered.endswith("_rate"):
         return "share"
+    if "kendall_tau" in lowered or lowered in ("tau", "correlation"):
+        return "coef"
     if pd.api.types.is_integer_dtype(series) or lowered in ("n", "count") or lowered.startswith("n_") \
             or lowered.endswith("_total") or lowered.endswith("_with"):
         return "int"
