@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,25 +70,28 @@ def print_issues(issues, *, source: str) -> None:
             errors.print(f"  [red]error[/red] {issue.location}: {issue.reason}"
                          + ("" if issue.value is None else f" (value: {issue.value!r})"), soft_wrap=True)
     if n_errors > shown:
-        kinds: dict[tuple, int] = {}
-        for issue in issues:
-            if issue.severity == "error":
-                kinds[(issue.sheet or issue.file, issue.column, issue.reason)] = \
-                    kinds.get((issue.sheet or issue.file, issue.column, issue.reason), 0) + 1
-        errors.print(f"  ... and {n_errors - shown:,} more errors; the most frequent problems:")
-        for (where, column, reason), count in sorted(kinds.items(), key=lambda kv: -kv[1])[:10]:
-            errors.print(f"    {count:,} x {where}{', column ' + column if column else ''}: {reason}",
-                         soft_wrap=True)
+        rest = [i for i in issues if i.severity == "error"][shown:]
+        errors.print(f"  ... and {n_errors - shown:,} more errors; the most frequent problems among them:")
+        for line in group_lines(rest, most_frequent=10):
+            errors.print(f"    {line}", soft_wrap=True)
     for line in warning_lines(issues)[:MAX_LISTED]:
         errors.print(f"  [yellow]warning[/yellow] {line}", soft_wrap=True)
 
 
 def warning_lines(issues) -> list[str]:
-    """Warnings grouped by cause as the dashboard groups problems (:func:`challengelab.tables.issues.issue_groups`):
-    one line per file, sheet, column, reason and value, with its rows."""
+    """Warnings grouped by cause as the dashboard groups problems: one line per file, sheet, column, reason and
+    value, with its rows."""
+    return group_lines([i for i in issues if i.severity == "warning"])
+
+
+def group_lines(issues, most_frequent: int | None = None) -> list[str]:
+    """``issues`` grouped by cause (:func:`challengelab.tables.issues.issue_groups`), one line per group in the
+    order found, or the ``most_frequent`` largest groups first."""
     from challengelab.tables.issues import issue_groups
 
-    groups = issue_groups([i for i in issues if i.severity == "warning"])
+    groups = issue_groups(issues)
+    if most_frequent is not None:
+        groups = groups.sort_values("count", ascending=False, kind="stable").head(most_frequent)
     lines = []
     for g in groups.itertuples(index=False):
         where = ", ".join(x for x in (g.file, f"sheet {g.sheet}" if g.sheet else "") if x)
@@ -95,8 +99,9 @@ def warning_lines(issues) -> list[str]:
             where += f", row{'s' if g.count > 1 else ''} {g.rows}"
         if g.column:
             where += f", column {g.column}"
-        value = f" (value: {g.value})" if g.value and g.value not in g.problem else ""
-        lines.append(f"{where}: {g.problem}{value}" + (f" ({g.count} times)" if g.count > 1 else ""))
+        named = g.value and re.search(rf"(?<!\w){re.escape(g.value)}(?!\w)", g.problem)  # the reason quotes it
+        value = f" (value: {g.value!r})" if g.value and not named else ""
+        lines.append(f"{where}: {g.problem}{value}" + (f" ({g.count:,} times)" if g.count > 1 else ""))
     return lines
 
 
