@@ -39,3 +39,24 @@ def test_weighted_pvalues_equal_scipy_on_expanded_data(decimals, missing):
                     expected = expanded_pvalue(values[:, i], values[:, j], counts[b], "greater")
                     assert p[b, i, j] == pytest.approx(expected, rel=1e-9, nan_ok=True), (b, i, j)
     assert (p[:, 3, 4] == 1.0).all() and (p[:, 4, 3] == 1.0).all()
+
+
+def test_the_compiled_loop_works_where_no_cache_folder_can_be_written(monkeypatch):
+    import importlib
+
+    from numba.core import caching
+
+    import challengelab.ranking.signed_rank_loop as loop
+
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])  # as on a read-only install and home
+    with pytest.raises(RuntimeError, match="no locator"):
+        caching.FunctionCache(expanded_pvalue)
+    fresh = importlib.reload(loop)
+    try:
+        cases = np.array([2, 0, 1], np.int64)  # d = (-1, 2, 0.5) sorted by |d|: positives of rank 1 and 3
+        out = fresh.signed_rank_sums(np.ones((1, 3)), cases, np.ones(3, bool), np.array([True, False, True]),
+                                     np.array([0, 3], np.int64))
+        assert [float(x[0, 0]) for x in out] == [2.0 * (1 + 3), 3.0, 0.0]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(loop)

@@ -2,7 +2,8 @@
 
 Imported lazily by :class:`challengelab.ranking.engine.PairedWilcoxon` (numba's import and the loading of the
 compiled code cost a few tenths of a second that a ranking without tests should not pay). The loop is compiled
-once per machine and cached next to this file (or in numba's user-wide cache when that folder is read-only).
+once per machine and cached next to this file (or in numba's user-wide cache when that folder is read-only);
+where no cache folder can be written at all, it is compiled once per process instead (about half a second).
 
 One pass over a pair's cases, sorted once by ``|d|``, gathers each case's weight (its count in the bootstrap
 sample) and keeps the cumulative weight: an entry's tie group in the weighted sample is its group of equal
@@ -13,11 +14,21 @@ below 2**53 held in float64, so the sums are exact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+def compiled(function: Callable) -> Callable:
+    """``function`` compiled without the GIL (so threads run in parallel), cached on disk when possible."""
+    try:
+        return njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available" (nothing writable)
+        return njit(nogil=True)(function)
+
+
+@compiled
 def signed_rank_sums(counts: np.ndarray, cases: np.ndarray, group_start: np.ndarray, positive: np.ndarray,
                      offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``2 T+``, the number of non-zero differences and the tie sum ``sum(t^3 - t)`` per replicate and pair.
