@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from challengelab.tables.disclosure import suppress_breakdown
+from challengelab.tables.disclosure import small_counts, suppress_breakdown
 
 PROFILE_KEEP = ("item", "label", "level", "group")
 PROFILE_DERIVED = ("share", "ci_low", "ci_high")
@@ -33,11 +33,11 @@ TEST_DERIVED = ("odds_ratio", "ci_low", "ci_high", "p_value", "p_adjusted")
 
 def _blank_small(table: pd.DataFrame, column: str, min_cell: int) -> pd.DataFrame:
     """Blank the values 1 .. min_cell - 1 of a count column (a count that is not an answer, e.g. missing)."""
-    if min_cell <= 1:
+    small = small_counts(table[column], min_cell)
+    if not small.any():
         return table
-    values = pd.to_numeric(table[column], errors="coerce")
     out = table.copy()
-    out[column] = out[column].astype("Int64").mask((values >= 1) & (values < min_cell))
+    out[column] = out[column].astype("Int64").mask(small)
     return out
 
 

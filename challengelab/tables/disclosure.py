@@ -144,11 +144,10 @@ def suppress_breakdown(table: pd.DataFrame, *, count: str, total: int | str, min
     within = dict(counts) if isinstance(counts, Mapping) else dict.fromkeys(counts, count)
     for column, group in within.items():
         values = pd.to_numeric(table[column], errors="coerce")
-        tiny = (values >= 1) & (values < min_cell)
+        tiny = small_counts(values, min_cell)
         if complement:
-            left = pd.to_numeric(table[group], errors="coerce") - values
-            tiny |= (left >= 1) & (left < min_cell)
-        tiny = tiny.fillna(False).astype(bool) & ~small
+            tiny |= small_counts(pd.to_numeric(table[group], errors="coerce") - values, min_cell)
+        tiny &= ~small
         out[column] = _blank(out[column], tiny)  # each count by its own size
         partial |= tiny
     for column in derived:  # what is computed from the counts goes with any of them
@@ -174,6 +173,29 @@ def _flagged(out: pd.DataFrame, small: pd.Series, partial: pd.Series | None, min
     return out
 
 
+def small_counts(values: pd.Series, min_cell: int = DEFAULT_MIN_CELL) -> pd.Series:
+    """Which counts are too small to show: 1 to ``min_cell - 1`` (zero and missing are not; ``min_cell`` 0 or 1
+    switches the rule off).
+
+    >>> small_counts(pd.Series([0, 1, 4, 5, None]), 5).tolist()
+    [False, True, True, False, False]
+    """
+    values = pd.to_numeric(values, errors="coerce")
+    if min_cell <= 1:
+        return pd.Series(False, index=values.index)
+    return ((values >= 1) & (values < min_cell)).fillna(False).astype(bool)
+
+
+def group_allowed(n: int, min_cell: int = DEFAULT_MIN_CELL) -> bool:
+    """May a group of ``n`` respondents be shown on its own (one task's respondents, the teams behind a model)?
+    Only if it holds at least ``min_cell``; ``min_cell`` 0 or 1 switches the rule off.
+
+    >>> group_allowed(4, 5), group_allowed(5, 5), group_allowed(1, 0)
+    (False, True, True)
+    """
+    return min_cell <= 1 or n >= min_cell
+
+
 def view_allowed(n_view: int, n_total: int, min_cell: int = DEFAULT_MIN_CELL) -> bool:
     """May a filtered view (``n_view`` members of the described group, of ``n_total`` in the whole survey) be
     described? Only if it and its complement in the whole survey each hold at least ``min_cell``.
@@ -184,9 +206,7 @@ def view_allowed(n_view: int, n_total: int, min_cell: int = DEFAULT_MIN_CELL) ->
     >>> view_allowed(37, 38, 5), view_allowed(38, 38, 5), view_allowed(20, 38, 5)
     (False, True, True)
     """
-    if min_cell <= 1:
-        return True
-    return n_view >= min_cell and (n_view == n_total or n_total - n_view >= min_cell)
+    return group_allowed(n_view, min_cell) and (n_view == n_total or group_allowed(n_total - n_view, min_cell))
 
 
 def disclosure_blocks(members: pd.DataFrame, *, by: str = "task_category", min_cell: int = DEFAULT_MIN_CELL

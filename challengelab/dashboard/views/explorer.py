@@ -6,6 +6,7 @@ import streamlit as st
 
 from challengelab.dashboard import links, state, ui
 from challengelab.figures import survey as figs
+from challengelab.tables.disclosure import group_allowed
 
 
 def choose_task(ctx: state.Context):
@@ -18,7 +19,7 @@ def choose_task(ctx: state.Context):
                            f"{', winner answered' if coverage.at[row.task_id, 'winner_responded'] else ''})"
               for row in tasks.itertuples()}
     answered = [t for t in labels if coverage.at[t, "winner_responded"]
-                and coverage.at[t, "responses"] >= ctx.min_cell]
+                and group_allowed(int(coverage.at[t, "responses"]), ctx.min_cell)]
     default = (answered or list(labels))[0]
     links.sync("explorer_task", "task", default=default, options=list(labels))
     if st.session_state.get("explorer_task") not in labels:
@@ -41,7 +42,7 @@ def leaderboard_panel(ctx: state.Context, task_id: str) -> None:
     if table.empty:
         st.info("No team of this task answered the survey.", icon=":material/info:")
         return
-    if len(table) < ctx.min_cell:
+    if not group_allowed(len(table), ctx.min_cell):
         st.info(f"**Suppressed.** Only {len(table)} team(s) of this task answered — fewer than the minimum cell "
                 f"size of {ctx.min_cell}. Individual answers are not shown for such small groups "
                 "(change the minimum cell size in the sidebar if you are allowed to see them).",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from challengelab.dashboard import links, state, ui
 from challengelab.figures import survey as figs
+from challengelab.tables.disclosure import group_allowed
 from challengelab.vocabulary import MODELS, OUTCOMES
 
 BINARY_MODELS = ["auto", "conditional_logit", "firth_logit", "mixed_logit"]
@@ -103,7 +104,7 @@ def render() -> None:
     if result is None:
         st.caption("Try fewer predictors, another outcome or model, or wider filters.")
         return
-    if result.n_obs < ctx.min_cell:
+    if not group_allowed(result.n_obs, ctx.min_cell):
         st.info(f"**Suppressed.** The model rests on {result.n_obs} team(s), fewer than the minimum cell size of "
                 f"{ctx.min_cell}.", icon=":material/visibility_off:")
         return
