@@ -81,3 +81,11 @@ def test_layout_listings_name_existing_folders(path):
     named = set(re.findall(r"challengelab/([a-z_]+)/", text)) | set(re.findall(r"^ +([a-z_]+)/ ", text, re.M))
     assert named, f"{path.name} names no package folder"
     assert sorted(n for n in named if not (PACKAGE / n).is_dir() and not (ROOT / n).is_dir()) == []
+
+
+def test_compiled_loops_are_not_loaded_by_import_challengelab():
+    """numba (and the LLVM it brings) is loaded by the kernel that needs it, not by ``import challengelab``."""
+    code = ("import sys, challengelab, challengelab.ranking, challengelab.stats; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numba', 'llvmlite')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert out.strip() == "[]"
