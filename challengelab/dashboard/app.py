@@ -139,9 +139,12 @@ def main() -> None:
     # would be fetched from a font server on the internet)
     st.set_page_config(page_title="challengelab — what do winners do?", page_icon=str(ICON),
                        layout="wide", initial_sidebar_state="expanded")
-    sidebar()
-    load_error()
-    page.run()
+    try:
+        sidebar()
+        load_error()
+        page.run()
+    finally:
+        state.FIRST_RUN_DONE.set()
 
 
 if __name__ == "__main__":
