@@ -128,6 +128,17 @@ def guarded(what: str, call: Callable[[], T]) -> T | None:
         return None
 
 
+def folded(label: str, *, key: str):
+    """A collapsed expander whose content is built only when the reader opens it (opening reruns the page):
+    ``None`` while it is closed, else the container to fill. A table nobody asked for then costs the first view
+    nothing (the browser loads a table's code with the first table it shows).
+
+    Usage: ``box = folded("All rows", key="overview_rows")``, then ``if box is not None: with box: ...``.
+    """
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def suppression_note(table: pd.DataFrame, ctx: Context, what: str = "rows") -> None:
     if "suppressed" in table.columns and table["suppressed"].fillna(False).astype(bool).any():
         n = int(table["suppressed"].fillna(False).astype(bool).sum())
