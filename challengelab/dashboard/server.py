@@ -20,24 +20,16 @@ def _watch(loading: Future, on_invalid: Callable[[object], int]) -> None:
         exit_process(on_invalid(loading.result()))  # nothing to save: stop the server and this process
 
 
-#: Seconds a thread holds the GIL before another may take it, while warming up (Python's default is 0.005): the
-#: warm-up runs while the server sends the browser its ~70 script files, and each of those requests would
-#: otherwise wait for the importing thread up to the default interval, several times.
-_WARM_SWITCH_INTERVAL = 0.0005
-
-
 def _warm(loading: Future | None, settle: float = 3.0) -> None:
     """Once the server serves: import what the first page needs and compute its overview (while the browser is
     still loading the app), so that the first session finds both ready. The next page's work (the strategy
     tests: scipy, statsmodels) waits until the first script run has ended and ``settle`` seconds more, so that
     it does not compete for the CPU with the first page, in Python or in the browser drawing it."""
     _wait_for_server()
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(_WARM_SWITCH_INTERVAL)
-    try:
-        warm_imports()
-        from challengelab.dashboard import state
+    warm_imports()
+    from challengelab.dashboard import state
 
+    try:
         if loading is None:
             source = state.bundled_source()
         elif loading.result().ok:
@@ -45,11 +37,6 @@ def _warm(loading: Future | None, settle: float = 3.0) -> None:
         else:
             return
         state.precompute_overview(source)
-    except Exception:  # noqa: BLE001 - warming up is an optimisation: the page computes it again if need be
-        return
-    finally:
-        sys.setswitchinterval(interval)
-    try:
         if state.FIRST_RUN_DONE.wait(timeout=120):
             time.sleep(settle)
         state.precompute_strategies(source)
