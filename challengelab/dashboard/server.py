@@ -53,7 +53,7 @@ def _wait_for_server(timeout: float = 60) -> None:
 
             if Runtime.exists() and Runtime.instance().state != RuntimeState.INITIAL:
                 return
-        time.sleep(0.05)
+        time.sleep(0.01)
 
 
 def run(command: list[str], loading: Future | None = None,
