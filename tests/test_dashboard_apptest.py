@@ -145,6 +145,27 @@ def test_filter_leaving_no_tasks_gives_a_message(page):
     assert not charts(at)
 
 
+@pytest.mark.parametrize("page", ["overview", "strategies"])
+def test_a_page_that_stops_early_still_has_its_sidebar(page):
+    # the sidebar is drawn after the page (first chart first), also when the page stops with a message
+    at = open_app(page, filter_conference=["ISBI"], filter_task_category=["registration"])
+    no_exception(at)
+    assert "No tasks match the current filters" in texts(at.info)
+    assert at.multiselect(key="filter_conference").value == ["ISBI"]
+    at.button(key="clear_filters").click().run()
+    no_exception(at)
+    assert charts(at)
+
+
+def test_overview_tables_are_built_when_their_expander_opens():
+    at = open_app()
+    assert not at.table  # folded away: the first view draws charts only
+    at.session_state["overview_published_table"] = True  # what opening the expander does
+    at.run()
+    no_exception(at)
+    assert "Published" in at.table[0].value.columns
+
+
 @pytest.mark.parametrize("page", ["strategies", "teams", "models"])
 def test_filter_leaving_no_winners_gives_a_message(page):
     at = open_app(page, filter_task_category=["tracking"])  # 2 tasks, no responding winner

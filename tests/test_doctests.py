@@ -14,7 +14,7 @@ import pytest
 
 
 LIBRARY = ("survey", "intake", "synthetic", "stats", "ranking", "tables", "figures")
-TOP = ("challengelab.vocabulary", "challengelab.errors")
+TOP = ("challengelab.vocabulary", "challengelab.errors", "challengelab.limits")
 
 
 def _library_modules() -> list[str]:

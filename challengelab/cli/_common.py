@@ -26,8 +26,8 @@ MAX_LISTED = 200
 
 
 def limits_or_exit(text: str | None):
-    """The :class:`~challengelab.survey.read.Limits` of ``--limits`` (or ``$CHALLENGELAB_LIMITS``), or exit 2."""
-    from challengelab.survey.read import Limits
+    """The :class:`~challengelab.limits.Limits` of ``--limits`` (or ``$CHALLENGELAB_LIMITS``), or exit 2."""
+    from challengelab.limits import Limits
 
     try:
         return Limits.parse(text) if text is not None else Limits.from_environment()

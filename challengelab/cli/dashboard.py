@@ -30,7 +30,7 @@ def dashboard(
     limits: Annotated[str | None, typer.Option("--limits", help=LIMITS_HELP)] = None,
 ) -> None:
     """Start the dashboard on the bundled synthetic survey, or on PATH. Stop it with Ctrl+C."""
-    from challengelab.survey.read import LIMITS_ENV
+    from challengelab.limits import LIMITS_ENV
 
     limits_or_exit(limits)  # a malformed --limits stops here, with a message
     if limits is not None:

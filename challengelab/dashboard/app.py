@@ -6,6 +6,7 @@ Run with ``challengelab dashboard [PATH]`` or ``streamlit run app.py``. Pages li
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -65,27 +66,55 @@ def _on_source_change() -> None:
     state.reset_filters()
 
 
-def _filter_widget(column: str, label: str, facets: list[tuple[object, int]]) -> None:
+def _sync_filter(column: str, counts: dict[object, int]) -> None:
+    """The filter's value from the URL on a link's first run; values the other filters leave no task for are
+    dropped."""
     key = state.filter_key(column)
-    counts = dict(facets)
     links.sync(key, column, kind="int_list" if column == "year" else "list", default=[],
                options=lambda values: all(v in counts for v in values))
     chosen = st.session_state.get(key) or []
     if not set(chosen) <= set(counts):
         st.session_state[key] = [v for v in chosen if v in counts]
+
+
+def _filter_widget(column: str, label: str, counts: dict[object, int]) -> None:
     # the counts go in a caption: option labels that change between reruns make the browser drop the next click
-    st.multiselect(label, list(counts), key=key, placeholder="All",
+    st.multiselect(label, list(counts), key=state.filter_key(column), placeholder="All",
                    help="Leave empty for all values. The numbers below are the tasks each choice keeps, given the "
                         "other filters.")
     st.caption(", ".join(f"{ui.text(value)} {n}" for value, n in counts.items()) + " tasks" if counts
                else "no values")
 
 
-def sidebar() -> None:
+@dataclass(frozen=True)
+class SidebarState:
+    """What the sidebar settled before the page ran: the data sources offered and each filter's counts."""
+
+    choices: dict[str, str]
+    counts: dict[str, dict[object, int]]
+
+
+def sidebar_state() -> SidebarState:
+    """Settle the sidebar's values before the page runs, without drawing anything: the data source, the filters
+    and the minimum cell size (on a link's first run from the URL, see :mod:`~challengelab.dashboard.links`),
+    filters corrected to the values the data holds."""
     choices = state.sources()
     links.sync(state.SOURCE_KEY, "data", default=next(iter(choices)), options=list(choices))
     if st.session_state.get(state.SOURCE_KEY) not in choices:
         st.session_state[state.SOURCE_KEY] = next(iter(choices))
+    source = state.current_source()
+    facets = state.filter_facets(source, _url_or_current_filters())
+    counts = {column: dict(facets[column]) for column in state.FILTERS}
+    for column in state.FILTERS:
+        _sync_filter(column, counts[column])
+    links.sync(state.MIN_CELL_KEY, "min_cell", kind="int", default=state.DEFAULT_MIN_CELL,
+               options=lambda v: 1 <= v <= 100)
+    return SidebarState(choices, counts)
+
+
+def sidebar(settled: SidebarState) -> None:
+    """The sidebar's widgets, holding the values :func:`sidebar_state` settled."""
+    choices = settled.choices
     with st.sidebar:
         st.markdown("### Dataset")
         if len(choices) > 1:
@@ -94,16 +123,12 @@ def sidebar() -> None:
                      on_change=_on_source_change, label_visibility="collapsed")
         else:
             st.caption(markdown_literal(choices[next(iter(choices))]))
-        source = state.current_source()
         st.markdown("### Filters")
-        facets = state.filter_facets(source, _url_or_current_filters())
         for column, label in state.FILTERS.items():
-            _filter_widget(column, label, facets[column])
+            _filter_widget(column, label, settled.counts[column])
         st.button("Clear filters", on_click=state.reset_filters, icon=":material/filter_alt_off:", key="clear_filters",
                   disabled=not any(v for _, v in state.current_filters()), width="stretch")
         st.markdown("### Privacy")
-        links.sync(state.MIN_CELL_KEY, "min_cell", kind="int", default=state.DEFAULT_MIN_CELL,
-                   options=lambda v: 1 <= v <= 100)
         st.number_input("Minimum cell size", min_value=1, max_value=100, step=1, key=state.MIN_CELL_KEY,
                         help="Breakdowns resting on fewer respondents than this are suppressed, because survey "
                              "participants were promised aggregated, non-identifying reporting. 1 shows "
@@ -139,9 +164,26 @@ def main() -> None:
     # would be fetched from a font server on the internet)
     st.set_page_config(page_title="challengelab — what do winners do?", page_icon=str(ICON),
                        layout="wide", initial_sidebar_state="expanded")
-    sidebar()
-    load_error()
-    page.run()
+    try:
+        settled = sidebar_state()
+        load_error()
+        run_page(page, settled)
+    finally:
+        state.FIRST_RUN_DONE.set()
+
+
+def run_page(page, settled: SidebarState) -> None:
+    """The page, then the sidebar's widgets: the page's first chart reaches the browser before them (the
+    browser loads each kind of widget's code when it first draws one). The sidebar is drawn also after a page
+    that stopped early (:func:`challengelab.dashboard.ui.stop`) or failed."""
+    try:
+        page.run()
+    except ui.PageStopped:  # the page said why; the sidebar lets the reader widen the filters
+        pass
+    except Exception:
+        sidebar(settled)
+        raise
+    sidebar(settled)
 
 
 if __name__ == "__main__":

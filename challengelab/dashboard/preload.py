@@ -75,7 +75,7 @@ def file_hash(path: str | Path) -> str:
 def load(path: str) -> Loaded:
     """Read and validate ``path`` (never raises for a bad file: the problems are in :attr:`Loaded.issues`)."""
     import challengelab
-    from challengelab.survey.read import Limits
+    from challengelab.limits import Limits
 
     key = file_hash(path)
     try:

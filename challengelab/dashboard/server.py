@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -19,9 +20,11 @@ def _watch(loading: Future, on_invalid: Callable[[object], int]) -> None:
         exit_process(on_invalid(loading.result()))  # nothing to save: stop the server and this process
 
 
-def _warm(loading: Future | None) -> None:
+def _warm(loading: Future | None, settle: float = 3.0) -> None:
     """Once the server serves: import what the first page needs and compute its overview (while the browser is
-    still loading the app), so that the first session finds both ready."""
+    still loading the app), so that the first session finds both ready. The next page's work (the strategy
+    tests: scipy, statsmodels) waits until the first script run has ended and ``settle`` seconds more, so that
+    it does not compete for the CPU with the first page, in Python or in the browser drawing it."""
     _wait_for_server()
     warm_imports()
     from challengelab.dashboard import state
@@ -34,6 +37,8 @@ def _warm(loading: Future | None) -> None:
         else:
             return
         state.precompute_overview(source)
+        if state.FIRST_RUN_DONE.wait(timeout=120):
+            time.sleep(settle)
         state.precompute_strategies(source)
     except Exception:  # noqa: BLE001 - warming up is an optimisation: the page computes it again if need be
         pass
@@ -41,8 +46,6 @@ def _warm(loading: Future | None) -> None:
 
 def _wait_for_server(timeout: float = 60) -> None:
     """Return once Streamlit serves (so that warming up does not slow its start), or after ``timeout``."""
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if "streamlit.runtime" in sys.modules:
@@ -50,7 +53,7 @@ def _wait_for_server(timeout: float = 60) -> None:
 
             if Runtime.exists() and Runtime.instance().state != RuntimeState.INITIAL:
                 return
-        time.sleep(0.05)
+        time.sleep(0.01)
 
 
 def run(command: list[str], loading: Future | None = None,

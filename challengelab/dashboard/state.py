@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +37,10 @@ from challengelab.figures import survey as figs
 
 #: Sidebar filters: survey column -> label.
 FILTERS = {"conference": "Conference", "year": "Year", "task_category": "Task category", "modality": "Modality"}
+
+#: Set when the first script run of the server has ended (the first page is on its way to the browser): the
+#: launcher's warm-up waits for it before it computes for other pages, so that it does not compete with the first.
+FIRST_RUN_DONE = threading.Event()
 
 SOURCE_KEY = "source"
 MIN_CELL_KEY = "min_cell"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -73,12 +73,24 @@ def csv_bytes(data: pd.DataFrame) -> bytes:
     return safe_csv_bytes(data)
 
 
+class PageStopped(BaseException):  # noqa: N818 - a signal, not an error
+    """A page ended early, after saying why (:func:`stop`). Like Streamlit's own stop and rerun signals it is no
+    ``Exception``, so that a page's ``except Exception`` (:func:`guarded`) never takes it for a failure."""
+
+
+def stop() -> NoReturn:
+    """End the page here, after its message. Unlike ``st.stop()``, which ends the whole script run, this lets
+    the app still draw the sidebar, which comes after the page (:func:`challengelab.dashboard.app.main`), so
+    that the filters can be widened."""
+    raise PageStopped
+
+
 def require_tasks(ctx: Context) -> None:
     """Stop the page with a clear message when the filters leave no task."""
     if ctx.data.tasks.empty:
         st.info("**No tasks match the current filters.** Widen the selection in the sidebar (an empty filter "
                 "means *all*).", icon=":material/filter_alt_off:")
-        st.stop()
+        stop()
 
 
 def require_responses(ctx: Context) -> None:
@@ -86,7 +98,7 @@ def require_responses(ctx: Context) -> None:
     if ctx.data.responses.empty:
         st.info("**No survey responses for the selected tasks.** Widen the filters in the sidebar.",
                 icon=":material/filter_alt_off:")
-        st.stop()
+        stop()
 
 
 def require_disclosable(ctx: Context) -> None:
@@ -97,7 +109,7 @@ def require_disclosable(ctx: Context) -> None:
                f"Compared with other selections it would differ by fewer than {ctx.min_cell} winners or other "
                "teams, so subtracting one table from another could reveal their answers. Select whole task "
                "categories (small ones count together), or clear the filters.", icon=":material/lock:")
-    st.stop()
+    stop()
 
 
 def require_winners(ctx: Context) -> None:
@@ -108,11 +120,11 @@ def require_winners(ctx: Context) -> None:
     if winners == 0:
         st.info("**No winning team answered the survey in the current selection**, so winners cannot be "
                 "compared with other teams. Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
-        st.stop()
+        stop()
     if winners == len(ctx.data.responses):
         st.info("**Only winners answered in the current selection**: there are no other teams to compare them "
                 "with. Widen the filters in the sidebar.", icon=":material/filter_alt_off:")
-        st.stop()
+        stop()
     require_disclosable(ctx)
 
 
@@ -126,6 +138,17 @@ def guarded(what: str, call: Callable[[], T]) -> T | None:
         with st.expander("Technical details"):
             st.code("".join(traceback.format_exception_only(type(exc), exc)), language=None)
         return None
+
+
+def folded(label: str, *, key: str):
+    """A collapsed expander whose content is built only when the reader opens it (opening reruns the page):
+    ``None`` while it is closed, else the container to fill. A table nobody asked for then costs the first view
+    nothing (the browser loads a table's code with the first table it shows).
+
+    Usage: ``box = folded("All rows", key="overview_rows")``, then ``if box is not None: with box: ...``.
+    """
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
 
 
 def suppression_note(table: pd.DataFrame, ctx: Context, what: str = "rows") -> None:

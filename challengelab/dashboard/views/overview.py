@@ -50,11 +50,16 @@ def render() -> None:
         published, published_figure = result
         ui.figure(published_figure, published, name="published_vs_dataset")
         ui.suppression_note(published, ctx, "quantities")
-        with st.expander("All published quantities (including non-percent ones) as a table"):
-            ui.people(published, PUBLISHED, kinds={"published": "num", "observed": "num"})
+        box = ui.folded("All published quantities (including non-percent ones) as a table",
+                        key="overview_published_table")
+        if box is not None:
+            with box:
+                ui.people(published, PUBLISHED, kinds={"published": "num", "observed": "num"})
     if ctx.survey.warnings:
-        with st.expander(f"{len(ctx.survey.warnings)} data warning(s) found while loading"):
-            ui.issues(ctx.survey.warnings)
+        box = ui.folded(f"{len(ctx.survey.warnings)} data warning(s) found while loading", key="overview_warnings")
+        if box is not None:
+            with box:
+                ui.issues(ctx.survey.warnings)
 
 
 if __name__ == "__main__":

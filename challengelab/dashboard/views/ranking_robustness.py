@@ -224,7 +224,7 @@ def render() -> None:
     if source is None:
         st.info("**No per-case results for this survey.** Upload a table of per-case results above (the bundled "
                 "synthetic results only match the bundled survey).", icon=":material/upload_file:")
-        st.stop()
+        ui.stop()
     chosen = settings(ctx.data.strategy_items, ctx.labels)
     st.caption(f"The strategy tests are rerun on the first {chosen['n_replicates']} of {chosen['n_boot']} bootstrap "
                f"replicates: about {chosen['n_replicates'] * rstate.SECONDS_PER_REPLICATE:.0f} s the first time "
