@@ -213,8 +213,7 @@ def test_an_unrelated_folder_is_not_replaced(tmp_path):
 
 
 def test_missing_chromium_skips_pdf_with_a_clear_message(tmp_path, monkeypatch):
-    monkeypatch.setattr("challengelab.report.pdf.find_chromium", lambda: None)
-    monkeypatch.setattr("challengelab.report.markdown.find_chromium", lambda: None)
+    monkeypatch.setattr("challengelab.report.headless.find_chromium", lambda: None)
     result = write_report_files(_report(), tmp_path / "r", formats=["html", "md", "pdf"])
     assert "pdf" in result.skipped and "Chromium is not installed" in result.skipped["pdf"]
     assert "png figures" in result.skipped
