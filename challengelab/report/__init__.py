@@ -133,7 +133,12 @@ def write_survey_report(
     min_cell = DEFAULT_MIN_CELL if min_cell is None else min_cell
     step = progress or (lambda _s: None)
     out = Path(out)
-    # Chromium (PDF, PNG figures) boots and loads plotly.js in the background while the data are analysed
+    # Chromium (PDF, PNG figures) boots and loads plotly.js, and plotly.js is packed for the HTML page, in the
+    # background while the data are analysed
+    if "html" in formats or "pdf" in formats:
+        from challengelab.report.html_page import pack_plotly_js_in_background
+
+        pack_plotly_js_in_background()
     with report_browser(formats) as browser:
         result = run_analysis(survey, config, progress=step)
         section = None

@@ -15,6 +15,7 @@ context of its own, hence in a renderer process of its own: the PDF is printed w
 
 from __future__ import annotations
 
+import collections
 import json
 import queue
 import subprocess
@@ -66,8 +67,23 @@ class DevTools:
         self._waiting: dict[int, queue.Queue] = {}
         self._stopped = False
         self._next_id = 0
+        self._stderr: collections.deque[str] = collections.deque(maxlen=5)
         threading.Thread(target=self._read, daemon=True, name="challengelab-devtools").start()
-        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True, name="challengelab-devtools-stderr").start()
+
+    def _read_stderr(self) -> None:
+        for line in self.process.stderr:
+            if line.strip():
+                self._stderr.append(line.decode("utf-8", "replace").strip()[:300])
+
+    def _stopped_because(self) -> str:
+        """`` (exit code N: last line Chromium wrote)`` once the process has ended, else ``""``."""
+        try:
+            code = self.process.wait(2)
+        except subprocess.TimeoutExpired:
+            return ""
+        time.sleep(0.05)  # let the stderr reader take the last lines
+        return f" (exit code {code}" + (f": {self._stderr[-1]}" if self._stderr else "") + ")"
 
     def _read(self) -> None:
         buffer = bytearray()
@@ -96,7 +112,7 @@ class DevTools:
         answer: queue.Queue = queue.Queue(maxsize=1)
         with self._lock:
             if self._stopped:
-                raise ChromiumError(f"Chromium stopped before {method}")
+                raise ChromiumError(f"Chromium stopped before {method}{self._stopped_because()}")
             self._next_id += 1
             number = self._next_id
             self._waiting[number] = answer
@@ -108,7 +124,7 @@ class DevTools:
                 self.process.stdin.flush()
             except OSError as exc:
                 self._waiting.pop(number, None)
-                raise ChromiumError(f"Chromium stopped before {method} ({exc})") from None
+                raise ChromiumError(f"Chromium stopped before {method}{self._stopped_because()}") from None
         seconds = self.timeout if timeout is None else timeout
         try:
             data = answer.get(timeout=seconds)
@@ -117,7 +133,7 @@ class DevTools:
                 self._waiting.pop(number, None)
             raise ChromiumError(f"Chromium did not answer {method} within {seconds:.0f} s") from None
         if data is None:
-            raise ChromiumError(f"Chromium stopped while running {method}")
+            raise ChromiumError(f"Chromium stopped while running {method}{self._stopped_because()}")
         if "error" in data:
             raise ChromiumError(f"Chromium could not run {method}: {data['error'].get('message')}")
         return data.get("result", {})
@@ -213,7 +229,7 @@ class HeadlessChromium:
                  timeout: float = TIMEOUT_SECONDS):
         self.timeout = timeout
         self.chromium = find_chromium()
-        self._scratch = tempfile.TemporaryDirectory(prefix="challengelab-chromium-")
+        self._scratch = tempfile.TemporaryDirectory(prefix="challengelab-chromium-", ignore_cleanup_errors=True)
         self._devtools: DevTools | None = None
         self._start_error: str | None = None
         self._version: str | None = None
@@ -252,6 +268,8 @@ class HeadlessChromium:
                 self._figures = figures(self._devtools, self.scratch, self.timeout)
         except ChromiumError as exc:
             self._figures_error = exc
+        except Exception as exc:  # noqa: BLE001 - e.g. the scratch folder removed by close(); told on use
+            self._figures_error = ChromiumError(f"the figure page could not be opened: {exc}")
         finally:
             self._figures_ready.set()
 
@@ -278,14 +296,14 @@ class HeadlessChromium:
         return self._figures
 
     def close(self) -> None:
-        """Stop Chromium (waits for it to finish starting) and delete its profile."""
+        """Stop Chromium and delete its profile (a page still loading is abandoned)."""
         if self._closed:
             return
-        self._started.wait()
-        self._figures_ready.wait()
         self._closed = True
+        self._started.wait()
         if self._devtools is not None:
             self._devtools.close()
+        self._figures_ready.wait(30)
         self._scratch.cleanup()
 
     def __enter__(self) -> HeadlessChromium:

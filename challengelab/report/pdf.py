@@ -73,11 +73,12 @@ def _print_with_page_numbers(devtools: DevTools, url: str, timeout: float) -> by
         tab.wait_until(READY.format(url=json.dumps(url)), timeout, "the page did not finish drawing its figures")
         options = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": True,
                    "headerTemplate": "<span></span>", "footerTemplate": FOOTER}
-        first = base64.b64decode(tab.send("Page.printToPDF", options)["data"])
+        # the first print only says where the anchors are: untagged (no accessibility structure), which is
+        # quicker and has the same pages; the PDF that is kept is tagged (Chromium's default)
+        first = base64.b64decode(tab.send("Page.printToPDF", {**options, "generateTaggedPDF": False})["data"])
         pages = destination_pages(first)
-        if not pages:
-            return first
-        tab.evaluate(f"({NUMBER_CONTENTS})({json.dumps(pages)})")
+        if pages:
+            tab.evaluate(f"({NUMBER_CONTENTS})({json.dumps(pages)})")
         return base64.b64decode(tab.send("Page.printToPDF", options)["data"])
     finally:
         tab.close()
