@@ -1,10 +1,10 @@
 """PDF: the HTML report printed by headless Chromium (vector figures, the page's print CSS).
 
 Chromium (:class:`challengelab.report.headless.HeadlessChromium`: the system's, offline, a throw-away profile)
-opens the page in a browser context of its own, prints it once the page says every figure is drawn, reads the
-page of every section from the PDF's named destinations, writes the page numbers into the contents, and prints
-the page again (the layout does not change, so the numbers are right). Every page carries its number in the
-footer.
+opens the page in a browser context of its own and prints it once the page says every figure is drawn. The page
+numbers of the contents are read from the named destinations of a print of the same page without scripts, made in
+a second tab meanwhile (figure boxes keep their size, so the pages are the same; the final PDF is checked and,
+should a destination have moved, numbered again and reprinted). Every page carries its number in the footer.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 from pathlib import Path
 
 from challengelab.report.headless import TIMEOUT_SECONDS, ChromiumError, DevTools, HeadlessChromium, Tab
@@ -21,18 +22,24 @@ FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#5b6473;
 #: The page says it has drawn every figure (or has none).
 READY = ("document.readyState === 'complete' && location.href === {url} && (!document.querySelector('.plot') || "
          "document.body.hasAttribute('data-figures-drawn') || document.body.hasAttribute('data-figures-failed'))")
-#: Writes ``pages`` (anchor -> page number) into the contents as ``<span class="page">``.
+#: Writes ``pages`` (anchor -> page number) into the contents as ``<span class="page">`` (or updates them).
 NUMBER_CONTENTS = """(pages) => {
   document.querySelectorAll('nav.toc a[href^="#"]').forEach(a => {
     const page = pages[a.getAttribute('href').slice(1)];
-    if (page === undefined || a.parentElement.querySelector(':scope > span.page')) return;
-    const span = document.createElement('span');
-    span.className = 'page';
+    if (page === undefined) return;
+    let span = a.parentElement.querySelector(':scope > span.page');
+    if (!span) {
+      span = document.createElement('span');
+      span.className = 'page';
+      a.insertAdjacentElement('afterend', span);
+    }
     span.textContent = String(page);
-    a.insertAdjacentElement('afterend', span);
   });
   return true;
 }"""
+#: Options of every print: A4 from the page's CSS, backgrounds, the page number in the footer.
+PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": True,
+                 "headerTemplate": "<span></span>", "footerTemplate": FOOTER}
 
 
 class PdfError(ChromiumError):
@@ -68,18 +75,49 @@ def print_pdf(html_path: Path, pdf_path: Path, *, browser: HeadlessChromium | No
 
 
 def _print_with_page_numbers(devtools: DevTools, url: str, timeout: float) -> bytes:
+    """Print ``url`` with the page of every entry in its contents.
+
+    The pages come from a print of the page with its scripts off (figures not drawn: their boxes keep their
+    size), made in a second tab while the first one draws the figures; the printed PDF is then checked, and in
+    the rare case that a destination moved the contents are numbered from it and the page printed again.
+    """
+    estimate: dict[str, dict[str, int]] = {}
+    finder = threading.Thread(target=_pages_without_scripts, args=(devtools, url, timeout, estimate), daemon=True,
+                              name="challengelab-pdf-pages")
+    finder.start()
     tab = Tab(devtools, url)
     try:
         tab.wait_until(READY.format(url=json.dumps(url)), timeout, "the page did not finish drawing its figures")
-        options = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": True,
-                   "headerTemplate": "<span></span>", "footerTemplate": FOOTER}
-        # the first print only says where the anchors are: untagged (no accessibility structure), which is
-        # quicker and has the same pages; the PDF that is kept is tagged (Chromium's default)
-        first = base64.b64decode(tab.send("Page.printToPDF", {**options, "generateTaggedPDF": False})["data"])
-        pages = destination_pages(first)
+        finder.join()
+        pages = estimate.get("pages", {})
         if pages:
             tab.evaluate(f"({NUMBER_CONTENTS})({json.dumps(pages)})")
-        return base64.b64decode(tab.send("Page.printToPDF", options)["data"])
+        pdf = base64.b64decode(tab.send("Page.printToPDF", PRINT_OPTIONS)["data"])
+        actual = destination_pages(pdf)
+        if actual and actual != pages:
+            tab.evaluate(f"({NUMBER_CONTENTS})({json.dumps(actual)})")
+            pdf = base64.b64decode(tab.send("Page.printToPDF", PRINT_OPTIONS)["data"])
+        return pdf
+    finally:
+        tab.close()
+
+
+def _pages_without_scripts(devtools: DevTools, url: str, timeout: float, out: dict) -> None:
+    """``out["pages"]``: the page of every anchor of ``url`` printed without scripts (untagged: quicker, same
+    pages); nothing when that fails (the caller then numbers from its own print)."""
+    try:
+        tab = Tab(devtools)
+    except ChromiumError:
+        return
+    try:
+        tab.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        tab.navigate(url)
+        tab.poll_until(f"document.readyState === 'complete' && location.href === {json.dumps(url)}", timeout,
+                       "the page did not load")
+        data = tab.send("Page.printToPDF", {**PRINT_OPTIONS, "generateTaggedPDF": False})["data"]
+        out["pages"] = destination_pages(base64.b64decode(data))
+    except ChromiumError:
+        return
     finally:
         tab.close()
 
