@@ -151,10 +151,20 @@ def write_survey_report(
         provenance = _provenance(config, min_cell, formats, out, source or ReportSource(), robustness,
                                  chromium=browser.version() if browser is not None else None)
         report = build_survey_report(survey, result, provenance, min_cell=min_cell, step=step,
-                                     robustness=section)
+                                     robustness=section, section_done=_figures_drawn_early(browser, formats))
         return write_report_files(report, out, formats=formats, provenance=provenance,
                                   extra_files={CONFIG_FILE: provenance.config_yaml}, force=force, progress=step,
                                   browser=browser)
+
+
+def _figures_drawn_early(browser, formats: list[str]):
+    """A ``section_done`` hook that starts drawing a section's PNG figures (Markdown) at once; None if none."""
+    if browser is None or "md" not in formats:
+        return None
+    from challengelab.report.markdown import figure_pngs
+
+    pngs = figure_pngs(browser)
+    return lambda section: pngs.add(b for b in section.blocks if isinstance(b, Figure))
 
 
 def _provenance(config, min_cell: int, formats: list[str], out: Path, source: ReportSource,

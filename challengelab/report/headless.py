@@ -266,6 +266,10 @@ class HeadlessChromium:
         threading.Thread(target=self._read_version, daemon=True, name="challengelab-chromium-version").start()
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def scratch(self) -> Path:
         return Path(self._scratch.name)
 

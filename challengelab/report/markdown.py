@@ -10,6 +10,11 @@ built.
 from __future__ import annotations
 
 import json
+import queue
+import threading
+import time
+import weakref
+from collections.abc import Iterable
 from pathlib import Path
 
 from challengelab.report.headless import ChromiumError, DevTools, HeadlessChromium, Tab
@@ -154,41 +159,116 @@ def open_figure_page(devtools: DevTools, scratch: Path, timeout: float) -> Tab:
     return tab
 
 
+class FigurePngs:
+    """The PNG figures of one report, drawn in a background thread in the page of
+    :func:`open_figure_page` as soon as they are handed over (:meth:`add`), e.g. while the rest of the report is
+    still being built; :meth:`write` waits for them. Get the one of a browser with :func:`figure_pngs`.
+    """
+
+    def __init__(self, browser: HeadlessChromium, *, width: int = FIGURE_WIDTH, scale: int = FIGURE_SCALE,
+                 timeout: float = 600):
+        self.browser, self.width, self.scale, self.timeout = browser, width, scale, timeout
+        self._todo: queue.Queue = queue.Queue()
+        self._added: dict[int, Figure] = {}
+        self._done: dict[int, bytes | FigureExportError] = {}
+        self._finished = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, figures: Iterable[Figure]) -> None:
+        """Start drawing ``figures`` (those not handed over before)."""
+        for figure in figures:
+            if id(figure) not in self._added:
+                self._added[id(figure)] = figure
+                self._todo.put(figure)
+        if self._thread is None and self._added:
+            self._thread = threading.Thread(target=self._draw, daemon=True, name="challengelab-png")
+            self._thread.start()
+
+    def write(self, figures: list[Figure], folder: Path) -> list[Path]:
+        """Write every figure to ``folder/<name>.png`` (drawing those not yet handed over); raises
+        :class:`FigureExportError` when a figure could not be drawn."""
+        self.add(figures)
+        deadline = time.monotonic() + self.timeout
+        with self._finished:
+            if not self._finished.wait_for(lambda: all(id(f) in self._done for f in figures),
+                                           max(0.0, deadline - time.monotonic())):
+                raise FigureExportError(f"static figure export did not finish within {self.timeout:.0f} s")
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for figure in figures:
+            png = self._done[id(figure)]
+            if isinstance(png, FigureExportError):
+                raise png
+            path = folder / figure_filename(figure)
+            path.write_bytes(png)
+            paths.append(path)
+        return paths
+
+    def _draw(self) -> None:
+        tab: Tab | None = None
+        failure: FigureExportError | None = None
+        while not self.browser.closed:
+            try:
+                figure = self._todo.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if failure is None and tab is None:
+                try:
+                    tab = self._tab()
+                except FigureExportError as exc:
+                    failure = exc
+            try:
+                png = failure or _figure_png(tab, figure, self.width, self.scale, self.timeout)
+            except FigureExportError as exc:
+                png = exc
+            with self._finished:
+                self._done[id(figure)] = png
+                self._finished.notify_all()
+
+    def _tab(self) -> Tab:
+        try:
+            devtools = self.browser.devtools()
+            if devtools is None:
+                raise FigureExportError("no Chromium found (install Debian's 'chromium' package or set "
+                                        "CHALLENGELAB_CHROMIUM); static PNG figures were not made")
+            return self.browser.figure_page() or open_figure_page(devtools, self.browser.scratch, self.timeout)
+        except ChromiumError as exc:
+            raise FigureExportError(f"static figure export failed: {exc}") from exc
+
+
+_FIGURE_PNGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def figure_pngs(browser: HeadlessChromium) -> FigurePngs:
+    """The :class:`FigurePngs` of ``browser`` (one per browser, made on first use)."""
+    if browser not in _FIGURE_PNGS:
+        _FIGURE_PNGS[browser] = FigurePngs(browser)
+    return _FIGURE_PNGS[browser]
+
+
 def write_figure_pngs(figures: list[Figure], folder: Path, *, width: int = FIGURE_WIDTH,
                       scale: int = FIGURE_SCALE, timeout: float = 600,
                       browser: HeadlessChromium | None = None) -> list[Path]:
     """Export every figure to ``folder/<name>.png``, ``width`` x its height in CSS pixels drawn at ``scale``
     times that size (as the HTML report draws it, with the same plotly.js and configuration).
 
-    ``browser``: the report's running :class:`~challengelab.report.headless.HeadlessChromium` (default: one
-    started and stopped for this call). Raises :class:`FigureExportError` when there is no Chromium or it fails.
+    ``browser``: the report's running :class:`~challengelab.report.headless.HeadlessChromium`, whose
+    :func:`figure_pngs` may already be drawing them (default: one started and stopped for this call, with
+    ``width``, ``scale`` and ``timeout``). Raises :class:`FigureExportError` when there is no Chromium or it fails.
     """
     if not figures:
         return []
-    own = browser is None
-    browser = HeadlessChromium(figures=open_figure_page, timeout=timeout) if browser is None else browser
-    try:
-        try:
-            devtools = browser.devtools()
-            if devtools is None:
-                raise FigureExportError("no Chromium found (install Debian's 'chromium' package or set "
-                                        "CHALLENGELAB_CHROMIUM); static PNG figures were not made")
-            tab = browser.figure_page() or open_figure_page(devtools, browser.scratch, timeout)
-        except ChromiumError as exc:
-            raise FigureExportError(f"static figure export failed: {exc}") from exc
-        folder.mkdir(parents=True, exist_ok=True)
-        return [_figure_png(tab, figure, folder, width, scale, timeout) for figure in figures]
-    finally:
-        if own:
-            browser.close()
+    if browser is not None:
+        return figure_pngs(browser).write(figures, folder)
+    with HeadlessChromium(figures=open_figure_page, timeout=timeout) as own:
+        return FigurePngs(own, width=width, scale=scale, timeout=timeout).write(figures, folder)
 
 
-def _figure_png(tab: Tab, figure: Figure, folder: Path, width: int, scale: int, timeout: float) -> Path:
+def _figure_png(tab: Tab, figure: Figure, width: int, scale: int, timeout: float) -> bytes:
     import base64
 
     from challengelab.report.html_page import PLOTLY_CONFIG, figure_height, figure_json
 
-    path = folder / figure_filename(figure)
     try:
         data = tab.evaluate(f"figurePng({figure_json(figure.figure)}, {int(width)}, {figure_height(figure)}, "
                             f"{scale}, {json.dumps(PLOTLY_CONFIG)})", timeout=timeout)
@@ -197,5 +277,4 @@ def _figure_png(tab: Tab, figure: Figure, folder: Path, width: int, scale: int, 
     png = base64.b64decode(data or "")
     if not png.startswith(b"\x89PNG"):
         raise FigureExportError(f"static figure export produced no PNG for figure {figure.name!r}")
-    path.write_bytes(png)
-    return path
+    return png
