@@ -71,8 +71,10 @@ class DevTools:
         self._stopped = False
         self._next_id = 0
         self._stderr: collections.deque[str] = collections.deque(maxlen=5)
-        threading.Thread(target=self._read, daemon=True, name="challengelab-devtools").start()
-        threading.Thread(target=self._read_stderr, daemon=True, name="challengelab-devtools-stderr").start()
+        self._readers = [threading.Thread(target=self._read, daemon=True, name="challengelab-devtools"),
+                         threading.Thread(target=self._read_stderr, daemon=True, name="challengelab-devtools-err")]
+        for reader in self._readers:
+            reader.start()
 
     def _read_stderr(self) -> None:
         for line in self.process.stderr:
@@ -151,7 +153,9 @@ class DevTools:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
-        for stream in (self.process.stdin, self.process.stdout):
+        for reader in self._readers:  # both end at the end of their stream, now that Chromium has exited
+            reader.join(5)
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             try:
                 stream.close()
             except OSError:
