@@ -209,11 +209,7 @@ class Tab:
                 if self.evaluate(script % (int(left * 1000), condition), timeout=left + 10):
                     return
             except ChromiumError as exc:
-                text = str(exc)
-                if "Session" in text:  # the page moved to another renderer while loading: attach again
-                    self.session = self._attach()
-                elif "context" not in text.lower() and "navigated" not in text:
-                    raise
+                self._recover(exc)
                 time.sleep(0.02)
 
     def poll_until(self, condition: str, timeout: float, what: str) -> None:
@@ -224,13 +220,18 @@ class Tab:
                 if self.evaluate(condition):
                     return
             except ChromiumError as exc:
-                if "Session" in str(exc):
-                    self.session = self._attach()
-                elif "context" not in str(exc).lower() and "navigated" not in str(exc):
-                    raise
+                self._recover(exc)
             if time.monotonic() > deadline:
                 raise ChromiumError(f"{what} within {timeout:.0f} s")
             time.sleep(0.02)
+
+    def _recover(self, exc: ChromiumError) -> None:
+        """Carry on after an evaluation that failed because the page was still loading; raise ``exc`` if not."""
+        text = str(exc)
+        if "Session" in text:  # the page moved to another renderer while loading: attach again
+            self.session = self._attach()
+        elif "context" not in text.lower() and "navigated" not in text:
+            raise exc
 
     def close(self) -> None:
         try:
