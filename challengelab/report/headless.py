@@ -67,6 +67,7 @@ class DevTools:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.timeout = timeout
         self._lock = threading.Lock()
+        self._writing = threading.Lock()
         self._waiting: dict[int, queue.Queue] = {}
         self._stopped = False
         self._next_id = 0
@@ -87,6 +88,8 @@ class DevTools:
             code = self.process.wait(2)
         except subprocess.TimeoutExpired:
             return ""
+        if code < 0:
+            return f" (killed by signal {-code})"
         time.sleep(0.05)  # let the stderr reader take the last lines
         return f" (exit code {code}" + (f": {self._stderr[-1]}" if self._stderr else "") + ")"
 
@@ -115,21 +118,26 @@ class DevTools:
              timeout: float | None = None) -> dict:
         """Run one DevTools command and return its result; :class:`ChromiumError` when it fails."""
         answer: queue.Queue = queue.Queue(maxsize=1)
-        with self._lock:
-            if self._stopped:
-                raise ChromiumError(f"Chromium stopped before {method}{self._stopped_because()}")
-            self._next_id += 1
-            number = self._next_id
-            self._waiting[number] = answer
+        with self._lock:  # an id, and where its answer goes (the reader may answer as soon as it is written)
+            stopped = self._stopped
+            if not stopped:
+                self._next_id += 1
+                number = self._next_id
+                self._waiting[number] = answer
+        if not stopped:
             message = {"id": number, "method": method, "params": params or {}}
             if session:
                 message["sessionId"] = session
             try:
-                self.process.stdin.write(json.dumps(message).encode() + b"\0")
-                self.process.stdin.flush()
-            except OSError as exc:
-                self._waiting.pop(number, None)
-                raise ChromiumError(f"Chromium stopped before {method}{self._stopped_because()}") from None
+                with self._writing:  # not under self._lock: the reader keeps taking answers meanwhile
+                    self.process.stdin.write(json.dumps(message).encode() + b"\0")
+                    self.process.stdin.flush()
+            except OSError:
+                stopped = True
+                with self._lock:
+                    self._waiting.pop(number, None)
+        if stopped:
+            raise ChromiumError(f"Chromium stopped before {method}{self._stopped_because()}")
         seconds = self.timeout if timeout is None else timeout
         try:
             data = answer.get(timeout=seconds)

@@ -193,15 +193,13 @@ class FigurePngs:
             if not self._finished.wait_for(lambda: all(id(f) in self._done for f in figures),
                                            max(0.0, deadline - time.monotonic())):
                 raise FigureExportError(f"static figure export did not finish within {self.timeout:.0f} s")
+        failed = next((png for f in figures if isinstance(png := self._done[id(f)], FigureExportError)), None)
+        if failed is not None:
+            raise failed  # before writing anything: all the figures or none
         folder.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for figure in figures:
-            png = self._done[id(figure)]
-            if isinstance(png, FigureExportError):
-                raise png
-            path = folder / figure_filename(figure)
-            path.write_bytes(png)
-            paths.append(path)
+        paths = [folder / figure_filename(f) for f in figures]
+        for path, figure in zip(paths, figures):
+            path.write_bytes(self._done[id(figure)])  # type: ignore[arg-type]
         return paths
 
     def _draw(self) -> None:
