@@ -220,3 +220,15 @@ def test_missing_chromium_skips_pdf_with_a_clear_message(tmp_path, monkeypatch):
     assert not (tmp_path / "r" / "report.pdf").exists()
     assert "static figure not available" in (tmp_path / "r" / "report.md").read_text()
     assert output_module.BASENAME == "report"
+
+
+def test_a_chromium_that_fails_to_start_is_named_with_its_error(tmp_path, monkeypatch):
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'chromium: error while loading shared libraries: libnss3.so' >&2\nexit 127\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("CHALLENGELAB_CHROMIUM", str(broken))
+    result = write_report_files(_report(), tmp_path / "r", formats=["html", "md", "pdf"])
+    for skipped in ("pdf", "png figures"):
+        assert "exit code 127" in result.skipped[skipped] and "libnss3.so" in result.skipped[skipped]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["manifest.json", "report.html", "report.md"]
+    assert "static figure not available" in (tmp_path / "r" / "report.md").read_text()
