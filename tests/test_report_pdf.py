@@ -63,3 +63,77 @@ def test_png_figures_beside_the_markdown(printed):
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
         width = int.from_bytes(data[16:20], "big")
         assert width == 1800  # 900 px at scale 2 (drawn by Chromium over DevTools)
+
+
+def _sections_report():
+    """Five sections with figures, one or more pages each (every section starts a page when printed)."""
+    import plotly.graph_objects as go
+
+    from challengelab.report.document import Figure, Paragraph, Report, Section
+
+    sections = []
+    for number, name in enumerate(["Alpha", "Beta", "Gamma", "Delta", "Epsilon"]):
+        blocks = [Paragraph(f"{name} text. " * 40 * (1 + number % 3))]
+        blocks += [Figure(f"{name.lower()}_{i}", f"{name} figure {i}",
+                          go.Figure(go.Scatter(x=[1, 2, 3], y=[i, 2, 1])).update_layout(height=380))
+                   for i in range(number % 3 + 1)]
+        sections.append(Section(name, blocks))
+    return Report(title="Page numbers", sections=sections)
+
+
+def _contents_numbers(pdf) -> dict[str, int]:
+    """Section title -> the page number printed after it in the contents (page 1 of the PDF)."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s*\d+\. (\w+)\s+(\d+)\s*$", text, re.M)}
+
+
+@pytest.mark.parametrize("estimate", ["kept", "wrong"])
+def test_contents_page_numbers_are_those_of_the_printed_pdf(estimate, tmp_path, monkeypatch):
+    """The contents are numbered from a print made without scripts in a second tab; the final print is checked
+    and, when a destination does not match (here: a wrong first guess), numbered again and reprinted."""
+    from challengelab.report import pdf as pdf_module
+    from challengelab.report.headless import Tab
+    from challengelab.report.html_page import render_html
+
+    if estimate == "wrong":
+        def wrong(devtools, url, timeout, out):
+            out["pages"] = {"alpha": 7, "beta": 7, "gamma": 7, "delta": 7, "epsilon": 7}
+        monkeypatch.setattr(pdf_module, "_pages_without_scripts", wrong)
+    kept_prints = []
+    send = Tab.send
+
+    def counting_send(self, method, params=None, **kwargs):
+        if method == "Page.printToPDF" and (params or {}).get("generateTaggedPDF") is not False:
+            kept_prints.append(method)
+        return send(self, method, params, **kwargs)
+
+    monkeypatch.setattr(Tab, "send", counting_send)
+    html = tmp_path / "report.html"
+    html.write_text(render_html(_sections_report()), encoding="utf-8")
+    pdf = pdf_module.print_pdf(html, tmp_path / "report.pdf")
+    pages = pdf_module.destination_pages(pdf.read_bytes())
+    numbers = _contents_numbers(pdf)
+    assert set(numbers) == {"Alpha", "Beta", "Gamma", "Delta", "Epsilon"}
+    assert numbers == {name: pages[name.lower()] for name in numbers}
+    assert len(set(numbers.values())) == 5  # on different pages: the check is not trivial
+    assert len(kept_prints) == (1 if estimate == "kept" else 2)
+
+
+def test_a_figure_chromium_cannot_draw_is_named_in_the_error(tmp_path):
+    import plotly.graph_objects as go
+
+    from challengelab.report.document import Figure
+    from challengelab.report.markdown import FigureExportError, write_figure_pngs
+
+    figure = Figure("bars", "Bars", go.Figure(go.Bar(x=["a"], y=[1])))
+    paths = write_figure_pngs([figure], tmp_path / "ok", scale=1)
+    assert [p.name for p in paths] == ["bars.png"] and paths[0].read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(FigureExportError, match="figure 'bars'.*width"):  # plotly.js refuses a width of 0
+        write_figure_pngs([figure], tmp_path / "bad", width=0, scale=1)

@@ -215,11 +215,22 @@ def test_an_unrelated_folder_is_not_replaced(tmp_path):
 
 
 def test_missing_chromium_skips_pdf_with_a_clear_message(tmp_path, monkeypatch):
-    monkeypatch.setattr("challengelab.report.pdf.find_chromium", lambda: None)
-    monkeypatch.setattr("challengelab.report.markdown.find_chromium", lambda: None)
+    monkeypatch.setattr("challengelab.report.headless.find_chromium", lambda: None)
     result = write_report_files(_report(), tmp_path / "r", formats=["html", "md", "pdf"])
     assert "pdf" in result.skipped and "Chromium is not installed" in result.skipped["pdf"]
     assert "png figures" in result.skipped
     assert not (tmp_path / "r" / "report.pdf").exists()
     assert "static figure not available" in (tmp_path / "r" / "report.md").read_text()
     assert output_module.BASENAME == "report"
+
+
+def test_a_chromium_that_fails_to_start_is_named_with_its_error(tmp_path, monkeypatch):
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'chromium: error while loading shared libraries: libnss3.so' >&2\nexit 127\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("CHALLENGELAB_CHROMIUM", str(broken))
+    result = write_report_files(_report(), tmp_path / "r", formats=["html", "md", "pdf"])
+    for skipped in ("pdf", "png figures"):
+        assert "exit code 127" in result.skipped[skipped] and "libnss3.so" in result.skipped[skipped]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["manifest.json", "report.html", "report.md"]
+    assert "static figure not available" in (tmp_path / "r" / "report.md").read_text()

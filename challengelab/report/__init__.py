@@ -124,35 +124,54 @@ def write_survey_report(
         Called with the name of each step (see :func:`report_steps`).
     """
     from challengelab.report.build import build_survey_report
+    from challengelab.report.output import report_browser
     from challengelab.stats.analysis import run_analysis
-
-    formats = parse_formats(list(formats))
     from challengelab.tables.disclosure import DEFAULT_MIN_CELL
 
+    formats = parse_formats(list(formats))
     config = effective_config(config, seed=seed)
     min_cell = DEFAULT_MIN_CELL if min_cell is None else min_cell
     step = progress or (lambda _s: None)
     out = Path(out)
-    provenance = _provenance(config, min_cell, formats, out, source or ReportSource(), robustness)
-    result = run_analysis(survey, config, progress=step)
-    section = None
-    if robustness is not None:
-        from challengelab.report.ranking_robustness import ranking_robustness_section
+    # Chromium (PDF, PNG figures) boots and loads plotly.js, and plotly.js is packed for the HTML page, in the
+    # background while the data are analysed
+    if "html" in formats or "pdf" in formats:
+        from challengelab.report.html_page import pack_plotly_js_in_background
 
-        section = ranking_robustness_section(
-            survey, robustness.assessment, n_boot=robustness.n_boot, n_replicates=robustness.n_replicates,
-            seed=config.seed, min_cell=min_cell, test=config.test, adjust=config.adjust, step=step)
-    report = build_survey_report(survey, result, provenance, min_cell=min_cell, step=step,
-                                 robustness=section)
-    return write_report_files(report, out, formats=formats, provenance=provenance,
-                              extra_files={CONFIG_FILE: provenance.config_yaml}, force=force, progress=step)
+        pack_plotly_js_in_background()
+    with report_browser(formats) as browser:
+        result = run_analysis(survey, config, progress=step)
+        section = None
+        if robustness is not None:
+            from challengelab.report.ranking_robustness import ranking_robustness_section
+
+            section = ranking_robustness_section(
+                survey, robustness.assessment, n_boot=robustness.n_boot, n_replicates=robustness.n_replicates,
+                seed=config.seed, min_cell=min_cell, test=config.test, adjust=config.adjust, step=step)
+        provenance = _provenance(config, min_cell, formats, out, source or ReportSource(), robustness,
+                                 chromium=browser.version() if browser is not None else None)
+        report = build_survey_report(survey, result, provenance, min_cell=min_cell, step=step,
+                                     robustness=section, section_done=_figures_drawn_early(browser, formats))
+        return write_report_files(report, out, formats=formats, provenance=provenance,
+                                  extra_files={CONFIG_FILE: provenance.config_yaml}, force=force, progress=step,
+                                  browser=browser)
+
+
+def _figures_drawn_early(browser, formats: list[str]):
+    """A ``section_done`` hook that starts drawing a section's PNG figures (Markdown) at once; None if none."""
+    if browser is None or "md" not in formats:
+        return None
+    from challengelab.report.markdown import figure_pngs
+
+    pngs = figure_pngs(browser)
+    return lambda section: pngs.add(b for b in section.blocks if isinstance(b, Figure))
 
 
 def _provenance(config, min_cell: int, formats: list[str], out: Path, source: ReportSource,
-                robustness: RobustnessOptions | None):
-    """The :class:`~challengelab.report.reproducibility.Provenance` of a survey report."""
+                robustness: RobustnessOptions | None, *, chromium: str | None):
+    """The :class:`~challengelab.report.reproducibility.Provenance` of a survey report (``chromium``: its
+    version, when the PDF or PNG figures are made)."""
     from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
-    from challengelab.report.pdf import chromium_version
     from challengelab.report.reproducibility import Provenance, input_files, regenerate_command
 
     data = source.data
@@ -167,5 +186,5 @@ def _provenance(config, min_cell: int, formats: list[str], out: Path, source: Re
         min_cell=min_cell, formats=formats, out=str(out),
         command=source.command or regenerate_command(data, str(out), formats, str(out / CONFIG_FILE),
                                                      min_cell, config.seed),
-        chromium=chromium_version() if ("pdf" in formats or "md" in formats) else None,
+        chromium=chromium,
     )

@@ -102,12 +102,14 @@ class ReportContext:
 
 
 def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int,
-                        step: Callable[[str], None] | None = None, robustness: Section | None = None) -> Report:
+                        step: Callable[[str], None] | None = None, robustness: Section | None = None,
+                        section_done: Callable[[Section], None] | None = None) -> Report:
     """The survey report as a :class:`~challengelab.report.document.Report`: key results first, then methods,
     details, reproducibility and the raw listings in an appendix.
 
     ``robustness``, the "Ranking robustness" section (see :mod:`challengelab.report.ranking_robustness`), is
-    placed after the rank-linked models when given, and summarised in the key results.
+    placed after the rank-linked models when given, and summarised in the key results. ``section_done`` is
+    called with every finished section (e.g. to start drawing its figures while the next one is built).
     """
     step = step or (lambda _s: None)
     labels = item_labels(survey.codebook)
@@ -121,12 +123,16 @@ def build_survey_report(survey, result, provenance: Provenance, *, min_cell: int
         "Rank-linked models": models_section, "Comparison with the published 2021 figures": published_section,
         "Reproducibility": lambda c: reproducibility_section(c.provenance), "Appendix: the data": data_appendix,
     }
-    sections = []
+    sections: list[Section] = []
     for title in SECTION_TITLES:
         step(title.lower())
-        sections.append(builders[title](ctx))
+        built = [builders[title](ctx)]
         if title == "Rank-linked models" and robustness is not None:
-            sections.append(robustness)
+            built.append(robustness)
+        for section in built:
+            sections.append(section)
+            if section_done is not None:
+                section_done(section)
     return _report(ctx, sections)
 
 

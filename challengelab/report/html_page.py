@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import threading
 from functools import lru_cache
 
 from challengelab.report.document import (
@@ -159,12 +160,25 @@ def render_html(report: Report, *, pages: dict[str, int] | None = None) -> str:
     return "\n".join(parts) + "\n"
 
 
-@lru_cache(maxsize=1)
+_PACKING = threading.Lock()
+
+
 def plotly_js_packed() -> str:
     """plotly.js (the copy shipped with plotly.py) gzip-compressed (deterministic: no time stamp) and base64."""
+    with _PACKING:  # one packing, also when pack_plotly_js_in_background is still at it
+        return _pack_plotly_js()
+
+
+@lru_cache(maxsize=1)
+def _pack_plotly_js() -> str:
     import plotly.offline
 
     return base64.b64encode(gzip.compress(plotly.offline.get_plotlyjs().encode("utf-8"), 6, mtime=0)).decode()
+
+
+def pack_plotly_js_in_background() -> None:
+    """Start :func:`plotly_js_packed` in a thread (compression runs beside Python work: zlib frees the GIL)."""
+    threading.Thread(target=plotly_js_packed, daemon=True, name="challengelab-pack-plotly").start()
 
 
 #: Unpacks plotly.js, runs it, then calls ``draw``; says so in every plot area when the browser cannot.

@@ -19,7 +19,8 @@ import csv
 import io
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import pandas as pd
 
 from challengelab.report.atomic import staged_folder
 from challengelab.report.document import KeyValues, Report, filename
+from challengelab.report.headless import HeadlessChromium
 from challengelab.report.reproducibility import Provenance
 
 FORMATS = ("html", "xlsx", "md", "pdf", "csv")
@@ -88,13 +90,15 @@ def write_report_files(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
     inputs: Sequence[str | Path | None] = (),
+    browser: HeadlessChromium | None = None,
 ) -> WriteResult:
     """Write every requested format into a staging folder, then move it to ``out`` in one step.
 
     Formats that cannot be made on this machine (PDF or PNG figures without Chromium) are skipped and reported
     in ``WriteResult.skipped``; any other failure raises and leaves ``out`` untouched. ``out`` may hold only an
     earlier challengelab output, replaced with ``force=True`` (see :mod:`challengelab.outputs`); ``inputs``
-    (the data files read) are never replaced.
+    (the data files read) are never replaced. ``browser``: a Chromium started early with
+    :func:`report_browser` (default: one is started here when the PDF or the Markdown is asked for).
     """
     formats = parse_formats(list(formats))
     step = progress or (lambda _name: None)
@@ -103,12 +107,13 @@ def write_report_files(
     result = WriteResult(out=out)
     if provenance is not None:
         inputs = [*inputs, provenance.data_path]
-    with staged_folder(out, force=force, inputs=inputs, generator="challengelab report") as stage, \
+    with (nullcontext(browser) if browser is not None else report_browser(formats)) as browser, \
+            staged_folder(out, force=force, inputs=inputs, generator="challengelab report") as stage, \
             tempfile.TemporaryDirectory(prefix="challengelab-print-") as scratch:
         staging = stage.path
-        printer = _start_html_and_pdf(report, formats, staging, Path(scratch), step)
+        printer = _start_html_and_pdf(report, formats, staging, Path(scratch), step, browser)
         try:
-            _write_xlsx_csv_md(report, formats, staging, result, step)
+            _write_xlsx_csv_md(report, formats, staging, result, step, browser)
         finally:
             if printer is not None:
                 step("waiting for the PDF")
@@ -124,11 +129,29 @@ def write_report_files(
     return result
 
 
+@contextmanager
+def report_browser(formats: Sequence[str]) -> Iterator[HeadlessChromium | None]:
+    """A headless Chromium for the PDF and PNG figures of ``formats``, started now in the background (None when
+    neither is asked for); stopped when the block ends. Start it before the report is built, so that it boots and
+    loads plotly.js meanwhile."""
+    from challengelab.report.markdown import open_figure_page
+
+    formats = parse_formats(list(formats))
+    if "pdf" not in formats and "md" not in formats:
+        yield None
+        return
+    browser = HeadlessChromium(figures=open_figure_page if "md" in formats else None)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
 class _PdfPrinter:
     """Prints the HTML to PDF with headless Chromium in a background thread while the other formats are written."""
 
-    def __init__(self, source: Path, target: Path):
-        self.source, self.target = source, target
+    def __init__(self, source: Path, target: Path, browser: HeadlessChromium | None):
+        self.source, self.target, self.browser = source, target, browser
         self.outcome: dict[str, object] = {}
         self.thread = threading.Thread(target=self._print, name="challengelab-pdf", daemon=True)
         self.thread.start()
@@ -137,7 +160,7 @@ class _PdfPrinter:
         from challengelab.report.pdf import PdfError, count_pages, print_pdf
 
         try:
-            self.outcome["pages"] = count_pages(print_pdf(self.source, self.target))
+            self.outcome["pages"] = count_pages(print_pdf(self.source, self.target, browser=self.browser))
         except PdfError as exc:
             self.outcome["skipped"] = str(exc)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
@@ -155,7 +178,7 @@ class _PdfPrinter:
 
 
 def _start_html_and_pdf(report: Report, formats: Sequence[str], staging: Path, scratch: Path,
-                        step: Callable[[str], None]) -> _PdfPrinter | None:
+                        step: Callable[[str], None], browser: HeadlessChromium | None) -> _PdfPrinter | None:
     """Write the HTML (to the report, or to scratch when only the PDF needs it) and start printing the PDF."""
     from challengelab.report.html_page import render_html
 
@@ -167,11 +190,11 @@ def _start_html_and_pdf(report: Report, formats: Sequence[str], staging: Path, s
     if "pdf" not in formats:
         return None
     step("printing PDF (headless Chromium)")
-    return _PdfPrinter(source, staging / f"{BASENAME}.pdf")
+    return _PdfPrinter(source, staging / f"{BASENAME}.pdf", browser)
 
 
 def _write_xlsx_csv_md(report: Report, formats: Sequence[str], staging: Path, result: WriteResult,
-                       step: Callable[[str], None]) -> None:
+                       step: Callable[[str], None], browser: HeadlessChromium | None) -> None:
     from challengelab.report.excel import render_xlsx
     from challengelab.report.markdown import FigureExportError, render_markdown, write_figure_pngs
 
@@ -185,7 +208,7 @@ def _write_xlsx_csv_md(report: Report, formats: Sequence[str], staging: Path, re
         step("drawing PNG figures (Chromium)")
         with_figures = True
         try:
-            write_figure_pngs(report.figures(), staging / "figures")
+            write_figure_pngs(report.figures(), staging / "figures", browser=browser)
         except FigureExportError as exc:
             with_figures = False
             result.skipped["png figures"] = str(exc)

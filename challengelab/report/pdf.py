@@ -1,154 +1,72 @@
 """PDF: the HTML report printed by headless Chromium (vector figures, the page's print CSS).
 
-Chromium runs with a throw-away profile in a temporary folder, without network access (every host name
-resolves to nothing). It is driven over the DevTools protocol on a pipe (:class:`DevTools`): the page is opened,
-printed once the page says every figure is drawn, the page of every section is read from the PDF's named
-destinations, the page numbers are written into the contents, and the page is printed again (the layout does not
-change, so the numbers are right). Every page carries its number in the footer.
+Chromium (:class:`challengelab.report.headless.HeadlessChromium`: the system's, offline, a throw-away profile)
+opens the page in a browser context of its own and prints it once the page says every figure is drawn. The page
+numbers of the contents are read from the named destinations of a print of the same page without scripts, made in
+a second tab meanwhile (figure boxes keep their size, so the pages are the same; the final PDF is checked and,
+should a destination have moved, numbered again and reprinted). Every page carries its number in the footer.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import queue
 import re
-import subprocess
-import tempfile
 import threading
-import time
 from pathlib import Path
 
-from challengelab.chromium import find_chromium
-
-#: Window width in CSS pixels: about the printable width of an A4 page, so figures are laid out at print size.
-PRINT_WINDOW = (760, 1080)
-TIMEOUT_SECONDS = 180
-
-
-class PdfError(RuntimeError):
-    """Chromium is missing or did not produce a PDF."""
-
-
-def chromium_flags(profile: Path) -> list[str]:
-    return [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
-        "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
-        # offline: no host name resolves, so nothing can be fetched even by mistake
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        f"--window-size={PRINT_WINDOW[0]},{PRINT_WINDOW[1]}",
-        f"--user-data-dir={profile}",
-    ]
-
+from challengelab.report.headless import TIMEOUT_SECONDS, ChromiumError, DevTools, HeadlessChromium, Tab
 
 FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#5b6473;font-family:sans-serif">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 #: The page says it has drawn every figure (or has none).
 READY = ("document.readyState === 'complete' && location.href === {url} && (!document.querySelector('.plot') || "
          "document.body.hasAttribute('data-figures-drawn') || document.body.hasAttribute('data-figures-failed'))")
-#: Writes ``pages`` (anchor -> page number) into the contents as ``<span class="page">``.
+#: Writes ``pages`` (anchor -> page number) into the contents as ``<span class="page">`` (or updates them).
 NUMBER_CONTENTS = """(pages) => {
   document.querySelectorAll('nav.toc a[href^="#"]').forEach(a => {
     const page = pages[a.getAttribute('href').slice(1)];
-    if (page === undefined || a.parentElement.querySelector(':scope > span.page')) return;
-    const span = document.createElement('span');
-    span.className = 'page';
+    if (page === undefined) return;
+    let span = a.parentElement.querySelector(':scope > span.page');
+    if (!span) {
+      span = document.createElement('span');
+      span.className = 'page';
+      a.insertAdjacentElement('afterend', span);
+    }
     span.textContent = String(page);
-    a.insertAdjacentElement('afterend', span);
   });
   return true;
 }"""
+#: Options of every print: A4 from the page's CSS, backgrounds, the page number in the footer.
+PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": True,
+                 "headerTemplate": "<span></span>", "footerTemplate": FOOTER}
 
 
-class DevTools:
-    """A headless Chromium driven over ``--remote-debugging-pipe`` (JSON messages ended by a NUL byte).
-
-    Chromium reads commands on its file descriptor 3 and answers on 4; a shell redirect connects them to this
-    process's pipes, so no extra process or port is needed.
-    """
-
-    def __init__(self, chromium: str, profile: Path, timeout: float):
-        # (these flags belong to --print-to-pdf: with them Chromium runs in "headless command" mode and closes
-        # its tabs, or Page.printToPDF fails)
-        flags = [f for f in chromium_flags(profile)
-                 if not f.startswith(("--virtual-time-budget", "--run-all-compositor-stages", "--no-pdf-header"))]
-        self.process = subprocess.Popen(
-            ["/bin/sh", "-c", 'exec "$0" "$@" 3<&0 4>&1 0</dev/null 1>/dev/null', chromium, *flags,
-             "--remote-debugging-pipe"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.timeout = timeout
-        self.answers: queue.Queue = queue.Queue()
-        self.next_id = 0
-        threading.Thread(target=self._read, daemon=True, name="challengelab-devtools").start()
-        threading.Thread(target=self.process.stderr.read, daemon=True).start()
-
-    def _read(self) -> None:
-        buffer = b""
-        stream = self.process.stdout
-        while True:
-            chunk = stream.read1(1 << 20)
-            if not chunk:
-                self.answers.put(None)
-                return
-            buffer += chunk
-            while b"\0" in buffer:
-                message, buffer = buffer.split(b"\0", 1)
-                data = json.loads(message)
-                if "id" in data:
-                    self.answers.put(data)
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        self.next_id += 1
-        message = {"id": self.next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        self.process.stdin.write(json.dumps(message).encode() + b"\0")
-        self.process.stdin.flush()
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                answer = self.answers.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                raise PdfError(f"Chromium did not answer {method} within {self.timeout:.0f} s") from None
-            if answer is None:
-                raise PdfError(f"Chromium stopped while running {method}")
-            if answer.get("id") == self.next_id:
-                if "error" in answer:
-                    raise PdfError(f"Chromium could not run {method}: {answer['error'].get('message')}")
-                return answer.get("result", {})
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close")
-        except (PdfError, OSError):
-            pass
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+class PdfError(ChromiumError):
+    """Chromium is missing or did not produce a PDF."""
 
 
-def print_pdf(html_path: Path, pdf_path: Path, *, chromium: str | None = None,
+def print_pdf(html_path: Path, pdf_path: Path, *, browser: HeadlessChromium | None = None,
               timeout: float = TIMEOUT_SECONDS) -> Path:
     """Print ``html_path`` to ``pdf_path`` with headless Chromium (page numbers in the footer and in the
-    contents); raise :class:`PdfError` on failure."""
-    chromium = chromium or find_chromium()
-    if chromium is None:
-        raise PdfError("Chromium is not installed (looked for $CHALLENGELAB_CHROMIUM, chromium, "
-                       "chromium-browser, google-chrome): PDF skipped. Install Debian's 'chromium' package.")
+    contents); raise :class:`PdfError` on failure. ``browser``: a running :class:`HeadlessChromium` to use
+    (default: one started and stopped for this call)."""
     html_path = Path(html_path).resolve()
     pdf_path = Path(pdf_path).resolve()
-    with tempfile.TemporaryDirectory(prefix="challengelab-chromium-") as profile:
-        try:
-            browser = DevTools(chromium, Path(profile), timeout)
-        except OSError as exc:
-            raise PdfError(f"could not start Chromium ({chromium}): {exc}") from exc
-        try:
-            data = _print_with_page_numbers(browser, html_path.as_uri(), timeout)
-        finally:
+    own = browser is None
+    browser = HeadlessChromium(timeout=timeout) if browser is None else browser
+    try:
+        devtools = browser.devtools()
+        if devtools is None:
+            raise PdfError("Chromium is not installed (looked for $CHALLENGELAB_CHROMIUM, chromium, "
+                           "chromium-browser, google-chrome): PDF skipped. Install Debian's 'chromium' package.")
+        data = _print_with_page_numbers(devtools, html_path.as_uri(), timeout)
+    except PdfError:
+        raise
+    except ChromiumError as exc:
+        raise PdfError(str(exc)) from exc
+    finally:
+        if own:
             browser.close()
     if not data.startswith(b"%PDF-"):
         raise PdfError("Chromium did not produce a PDF")
@@ -156,33 +74,52 @@ def print_pdf(html_path: Path, pdf_path: Path, *, chromium: str | None = None,
     return pdf_path
 
 
-def _print_with_page_numbers(browser: DevTools, url: str, timeout: float) -> bytes:
-    target = browser.send("Target.createTarget", {"url": url})["targetId"]
-    session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            ready = browser.send("Runtime.evaluate", {"expression": READY.format(url=json.dumps(url)),
-                                                      "returnByValue": True}, session)
-        except PdfError as exc:  # the tab moved to another renderer while loading the file: attach again
-            if "Session" not in str(exc):
-                raise
-            session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            continue
-        if ready.get("result", {}).get("value"):
-            break
-        if time.monotonic() > deadline:
-            raise PdfError(f"the page did not finish drawing its figures within {timeout:.0f} s")
-        time.sleep(0.1)
-    options = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": True,
-               "headerTemplate": "<span></span>", "footerTemplate": FOOTER}
-    first = base64.b64decode(browser.send("Page.printToPDF", options, session)["data"])
-    pages = destination_pages(first)
-    if not pages:
-        return first
-    browser.send("Runtime.evaluate", {"expression": f"({NUMBER_CONTENTS})({json.dumps(pages)})",
-                                      "returnByValue": True}, session)
-    return base64.b64decode(browser.send("Page.printToPDF", options, session)["data"])
+def _print_with_page_numbers(devtools: DevTools, url: str, timeout: float) -> bytes:
+    """Print ``url`` with the page of every entry in its contents.
+
+    The pages come from a print of the page with its scripts off (figures not drawn: their boxes keep their
+    size), made in a second tab while the first one draws the figures; the printed PDF is then checked, and in
+    the rare case that a destination moved the contents are numbered from it and the page printed again.
+    """
+    estimate: dict[str, dict[str, int]] = {}
+    finder = threading.Thread(target=_pages_without_scripts, args=(devtools, url, timeout, estimate), daemon=True,
+                              name="challengelab-pdf-pages")
+    finder.start()
+    tab = Tab(devtools, url)
+    try:
+        tab.wait_until(READY.format(url=json.dumps(url)), timeout, "the page did not finish drawing its figures")
+        finder.join()
+        pages = estimate.get("pages", {})
+        if pages:
+            tab.evaluate(f"({NUMBER_CONTENTS})({json.dumps(pages)})")
+        pdf = base64.b64decode(tab.send("Page.printToPDF", PRINT_OPTIONS)["data"])
+        actual = destination_pages(pdf)
+        if actual and actual != pages:
+            tab.evaluate(f"({NUMBER_CONTENTS})({json.dumps(actual)})")
+            pdf = base64.b64decode(tab.send("Page.printToPDF", PRINT_OPTIONS)["data"])
+        return pdf
+    finally:
+        tab.close()
+
+
+def _pages_without_scripts(devtools: DevTools, url: str, timeout: float, out: dict) -> None:
+    """``out["pages"]``: the page of every anchor of ``url`` printed without scripts (untagged: quicker, same
+    pages); nothing when that fails (the caller then numbers from its own print)."""
+    try:
+        tab = Tab(devtools)
+    except ChromiumError:
+        return
+    try:
+        tab.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        tab.navigate(url)
+        tab.poll_until(f"document.readyState === 'complete' && location.href === {json.dumps(url)}", timeout,
+                       "the page did not load")
+        data = tab.send("Page.printToPDF", {**PRINT_OPTIONS, "generateTaggedPDF": False})["data"]
+        out["pages"] = destination_pages(base64.b64decode(data))
+    except ChromiumError:
+        return
+    finally:
+        tab.close()
 
 
 def destination_pages(pdf: bytes) -> dict[str, int]:
@@ -225,15 +162,3 @@ def count_pages(pdf: Path | bytes) -> int:
     """Number of pages of a PDF written by Chromium (counts ``/Type /Page`` objects)."""
     data = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
-
-
-def chromium_version(chromium: str | None = None) -> str | None:
-    chromium = chromium or find_chromium()
-    if chromium is None:
-        return None
-    try:
-        out = subprocess.run([chromium, "--version"], capture_output=True, text=True, timeout=20,
-                             stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None
