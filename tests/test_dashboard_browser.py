@@ -18,6 +18,7 @@ from challengelab.dashboard.testing import (
     serve,
     wait_charts,
     wait_idle,
+    wait_settled,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -121,8 +122,11 @@ def test_csv_download_holds_the_figure_data(tab, server):
 
     open_page(tab, server, "")
     wait_charts(tab, 3)
+    wait_settled(tab)  # the sidebar is drawn after the page: click once the layout stops moving
+    button = tab.locator(".st-key-csv_response_coverage_per_task").get_by_text(
+        "Download the data behind this figure (CSV)")
     with tab.expect_download() as info:
-        tab.get_by_text("Download the data behind this figure (CSV)").first.click()
+        button.click()
     download = info.value
     assert download.suggested_filename == "response_coverage_per_task.csv"
     with open(download.path(), "rb") as handle:
