@@ -147,7 +147,7 @@ def test_filter_leaving_no_tasks_gives_a_message(page):
 
 @pytest.mark.parametrize("page", ["overview", "strategies"])
 def test_a_page_that_stops_early_still_has_its_sidebar(page):
-    # the sidebar is drawn after the page (first chart first), also when the page stops with a message
+    # a page that stops with a message keeps its sidebar, so the filters can be widened
     at = open_app(page, filter_conference=["ISBI"], filter_task_category=["registration"])
     no_exception(at)
     assert "No tasks match the current filters" in texts(at.info)

@@ -122,7 +122,7 @@ def test_csv_download_holds_the_figure_data(tab, server):
 
     open_page(tab, server, "")
     wait_charts(tab, 3)
-    wait_settled(tab)  # the sidebar is drawn after the page: click once the layout stops moving
+    wait_settled(tab)  # click once the layout stops moving
     button = tab.locator(".st-key-csv_response_coverage_per_task").get_by_text(
         "Download the data behind this figure (CSV)")
     with tab.expect_download() as info:

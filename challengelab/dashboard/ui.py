@@ -79,9 +79,9 @@ class PageStopped(BaseException):  # noqa: N818 - a signal, not an error
 
 
 def stop() -> NoReturn:
-    """End the page here, after its message. Unlike ``st.stop()``, which ends the whole script run, this lets
-    the app still draw the sidebar, which comes after the page (:func:`challengelab.dashboard.app.main`), so
-    that the filters can be widened."""
+    """End the page here, after its message. Unlike ``st.stop()``, which ends the whole script run, this ends
+    the page only (:func:`challengelab.dashboard.app.run_page`), so that what the app draws around the page
+    keeps working: the filters stay in place to be widened."""
     raise PageStopped
 
 
