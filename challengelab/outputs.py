@@ -85,8 +85,9 @@ def csv_bytes(frame) -> bytes:
 #: ``$math$``, ``:emoji:`` / ``:material/icon:`` and ``:color[...]`` syntax of GitHub and Streamlit (a colon
 #: before a non-space; escaping it also stops bare ``http://`` links).
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~<>&$]|:(?=\S))")
-#: ... and at the start of a line: headings, lists, block quotes and setext underlines.
-_MARKDOWN_LINE_START = re.compile(r"^([#+=>-]|\d{1,9}[.)])")
+#: ... and at the start of a line, only where CommonMark reads a marker: a heading (``#`` to ``######`` then a
+#: space), a list item (``-``, ``+`` or ``1.``/``1)`` then a space), a block quote, a setext underline or rule.
+_MARKDOWN_LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|[-+](?=\s|$)|\d{1,9}[.)](?=\s|$)|>|([-=])\2*$)")
 
 
 def markdown_literal(value: object) -> str:
@@ -97,12 +98,21 @@ def markdown_literal(value: object) -> str:
 
     >>> print(markdown_literal("![x](http://a.b/c.png) my-file.xlsx, task C02-T1 (2021)"))
     !\\[x\\](http\\://a.b/c.png) my-file.xlsx, task C02-T1 (2021)
-    >>> print(markdown_literal("2021. A year"), markdown_literal("- item"), markdown_literal("Note: 2021-06-01"))
-    2021\\. A year \\- item Note: 2021-06-01
+    >>> print(markdown_literal("2021. A year"), markdown_literal("- item"), markdown_literal("1.88 to 14.6"))
+    2021\\. A year \\- item 1.88 to 14.6
+    >>> print(markdown_literal("# 1"), markdown_literal("#1 team"), markdown_literal("==="), markdown_literal("-1"))
+    \\# 1 #1 team \\=== -1
     """
     text = re.sub(r"\s+", " ", "" if value is None else str(value)).strip()
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
-    return _MARKDOWN_LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
+    return _MARKDOWN_LINE_START.sub(lambda m: _escape_marker(m.group(0)), text)
+
+
+def _escape_marker(marker: str) -> str:
+    """``1.`` -> ``1\\.``, ``#`` -> ``\\#``, ``===`` -> ``\\===``: the character that makes the marker."""
+    if marker[0].isdigit():
+        return marker[:-1] + "\\" + marker[-1]
+    return "\\" + marker
 
 
 # --- destinations ---------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from challengelab.outputs import markdown_literal
@@ -80,3 +82,19 @@ def test_offline_page_has_no_external_references():
     page = ('<a href="#section">x</a><svg xmlns="http://www.w3.org/2000/svg"></svg>'
             '<p>see https://example.org in text</p><img src="figures/a.png">')
     assert external_references(page) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1 9.)-+=#>*_`[]()!<>&;|~$:\\/'\"\t\n")), max_size=24))
+def test_markdown_literal_renders_as_exactly_its_text(value):
+    """CommonMark reads the escaped text back as the text itself (whitespace collapsed): no element, no entity."""
+    import html as html_module
+
+    text = " ".join(value.split())
+    page = MarkdownIt("commonmark").render(markdown_literal(value))
+    if not text:
+        assert page == ""
+        return
+    assert page.startswith("<p>") and page.endswith("</p>\n")
+    inner = page[3:-5]
+    assert "<" not in inner and html_module.unescape(inner) == text
