@@ -129,3 +129,37 @@ def test_preload_is_taken_by_the_app_and_keyed_by_content(small_workbook, tmp_pa
     assert loaded.ok and loaded.hash == preload.file_hash(small_workbook)
     assert preload.lookup(small_workbook, loaded.hash) is loaded
     assert preload.lookup(small_workbook, "other content") is None
+
+
+@pytest.mark.slow
+def test_a_started_dashboard_prints_no_streamlit_warnings(tmp_path):
+    """The terminal shows the start message and the URL, not Streamlit's "missing ScriptRunContext" warning
+    for the warm-up thread (which fills the first page's caches outside a script run)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from challengelab.dashboard.testing import free_port
+
+    port = free_port()
+    log = tmp_path / "log.txt"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-c", "from challengelab.cli import main; main()", "dashboard",
+                                    "--port", str(port)],
+                                   stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            time.sleep(4)  # the warm-up runs right after the server answers
+        finally:
+            process.terminate()
+            process.wait(30)
+    text = log.read_text()
+    assert f"http://localhost:{port}" in text
+    assert "ScriptRunContext" not in text and "WARNING" not in text

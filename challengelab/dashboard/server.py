@@ -8,6 +8,7 @@ there is no second process to orphan.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -20,12 +21,22 @@ def _watch(loading: Future, on_invalid: Callable[[object], int]) -> None:
         exit_process(on_invalid(loading.result()))  # nothing to save: stop the server and this process
 
 
+WARM_THREAD = "challengelab-warm"
+
+
+def _quiet_warm_up(record: logging.LogRecord) -> bool:
+    """Drop Streamlit's "missing ScriptRunContext" warning for the warm-up thread: it fills caches outside a
+    script run on purpose, and the warning (which says itself that it can be ignored) would reach the terminal."""
+    return WARM_THREAD not in record.getMessage()
+
+
 def _warm(loading: Future | None, settle: float = 3.0) -> None:
     """Once the server serves: import what the first page needs and compute its overview (while the browser is
     still loading the app), so that the first session finds both ready. The next page's work (the strategy
     tests: scipy, statsmodels) waits until the first script run has ended and ``settle`` seconds more, so that
     it does not compete for the CPU with the first page, in Python or in the browser drawing it."""
     _wait_for_server()
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet_warm_up)
     warm_imports()
     from challengelab.dashboard import state
 
@@ -66,7 +77,7 @@ def run(command: list[str], loading: Future | None = None,
     """
     if loading is not None:
         threading.Thread(target=_watch, args=(loading, on_invalid), name="challengelab-watch", daemon=True).start()
-    threading.Thread(target=_warm, args=(loading,), name="challengelab-warm", daemon=True).start()
+    threading.Thread(target=_warm, args=(loading,), name=WARM_THREAD, daemon=True).start()
     from streamlit.web import cli as streamlit_cli
 
     streamlit_cli.main.main(args=command[3:], prog_name="streamlit", standalone_mode=False)
