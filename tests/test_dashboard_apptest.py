@@ -405,7 +405,14 @@ def _temp_uploads() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("challengelab-upload-*")}
 
 
-def test_valid_upload_switches_the_whole_dashboard(small_workbook):
+@pytest.fixture
+def own_temp_dir(tmp_path, monkeypatch):
+    """A temporary folder of this test's own, so that uploads of tests running beside it are not counted."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path
+
+
+def test_valid_upload_switches_the_whole_dashboard(small_workbook, own_temp_dir):
     before = _temp_uploads()
     at = open_app("your_data")
     _upload(at, "mine.xlsx", small_workbook.read_bytes())
@@ -438,7 +445,7 @@ def test_valid_zip_of_csvs(small_folder):
     assert "mine.zip is valid" in texts(at.success)
 
 
-def test_invalid_upload_lists_every_problem_with_its_location(small_tables, tmp_path):
+def test_invalid_upload_lists_every_problem_with_its_location(small_tables, tmp_path, own_temp_dir):
     from challengelab.survey.write import write_survey_workbook
 
     tables = {name: frame.copy() for name, frame in small_tables.items()}
