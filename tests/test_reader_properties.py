@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import challengelab
-from challengelab.survey.read import Limits
+from challengelab.limits import Limits
 
 settings.register_profile("quick", max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -28,7 +28,7 @@ import streamlit as st
 
 import challengelab
 from challengelab.dashboard import DATA_ENV
-from challengelab.survey.read import Limits
+from challengelab.limits import Limits
 from challengelab.tables import breakdowns
 from challengelab.tables.breakdowns import profile_table, strategy_table
 from challengelab.tables.disclosure import DEFAULT_MIN_CELL

@@ -11,7 +11,8 @@ import pandas as pd
 
 from challengelab._paths import EXAMPLE_SURVEY_FILE, example_dir
 from challengelab.survey.codebook import Codebook, load_codebook
-from challengelab.survey.read import TABLES, Limits, RawSurvey, RawTable, SurveyReadError, read_survey
+from challengelab.limits import Limits
+from challengelab.survey.read import TABLES, RawSurvey, RawTable, SurveyReadError, read_survey
 from challengelab.survey.schema import TableResult, validate_table
 from challengelab.errors import SurveyValidationError, ValidationIssue
 

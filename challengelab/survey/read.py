@@ -27,7 +27,7 @@ from xml.etree import ElementTree
 import pandas as pd
 
 from challengelab.errors import ValidationIssue
-from challengelab.limits import DEFAULT_LIMITS, LIMITS_ENV, Limits  # noqa: F401 - applied here, defined there
+from challengelab.limits import DEFAULT_LIMITS, Limits
 
 TABLES = ("challenges", "tasks", "responses", "organizers")
 METADATA_TABLE = "about"

@@ -10,7 +10,7 @@ import re
 import pytest
 
 import challengelab
-from challengelab.survey.read import Limits
+from challengelab.limits import Limits
 
 from tests.hostile import make_corpus
 
