@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from challengelab.chromium import find_chromium
+from challengelab.report.html_page import PRINT_FIGURE_WIDTH
 from challengelab.report.pdf import count_pages
 
 pytestmark = [
@@ -62,7 +63,7 @@ def test_png_figures_beside_the_markdown(printed):
         data = png.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
         width = int.from_bytes(data[16:20], "big")
-        assert width == 1800  # 900 px at scale 2 (drawn by Chromium over DevTools)
+        assert width == 2 * PRINT_FIGURE_WIDTH  # as wide as on the printed page, at scale 2
 
 
 def _sections_report():
@@ -103,9 +104,8 @@ def test_contents_page_numbers_are_those_of_the_printed_pdf(estimate, tmp_path, 
     from challengelab.report.html_page import render_html
 
     if estimate == "wrong":
-        def wrong(devtools, url, timeout, out):
-            out["pages"] = {"alpha": 7, "beta": 7, "gamma": 7, "delta": 7, "epsilon": 7}
-        monkeypatch.setattr(pdf_module, "_pages_without_scripts", wrong)
+        monkeypatch.setattr(pdf_module.PageNumbers, "result",
+                            lambda self: {"alpha": 7, "beta": 7, "gamma": 7, "delta": 7, "epsilon": 7})
     kept_prints = []
     send = Tab.send
 
@@ -130,10 +130,64 @@ def test_a_figure_chromium_cannot_draw_is_named_in_the_error(tmp_path):
     import plotly.graph_objects as go
 
     from challengelab.report.document import Figure
-    from challengelab.report.markdown import FigureExportError, write_figure_pngs
+    from challengelab.report.figure_images import FigureExportError
+    from challengelab.report.markdown import write_figure_pngs
 
     figure = Figure("bars", "Bars", go.Figure(go.Bar(x=["a"], y=[1])))
     paths = write_figure_pngs([figure], tmp_path / "ok", scale=1)
     assert [p.name for p in paths] == ["bars.png"] and paths[0].read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(FigureExportError, match="figure 'bars'.*width"):  # plotly.js refuses a width of 0
         write_figure_pngs([figure], tmp_path / "bad", width=0, scale=1)
+
+
+def test_the_pdf_is_printed_from_a_page_of_svg_figures_without_scripts(tmp_path, monkeypatch):
+    """The figures are drawn once as pictures (SVG for the PDF, the same picture as PNG for the Markdown); the
+    printed page holds those pictures and no script, and its contents are numbered from the interactive page."""
+    from challengelab.report import pdf as pdf_module
+    from challengelab.report.output import write_report_files
+
+    printed_pages = []
+    original = pdf_module.print_pdf
+
+    def recording(source, target, **kwargs):
+        printed_pages.append(source.read_text(encoding="utf-8"))
+        return original(source, target, **kwargs)
+
+    monkeypatch.setattr(pdf_module, "print_pdf", recording)
+    report = _sections_report()
+    result = write_report_files(report, tmp_path / "r", formats=["html", "md", "pdf"])
+    assert result.skipped == {} and len(printed_pages) == 1
+    page = printed_pages[0]
+    assert "<script" not in page.lower() and f'data-figures-drawn="{len(report.figures())}"' in page
+    assert page.count('<svg class="main-svg"') == len(report.figures()) == 9
+    assert numbers_match_destinations(tmp_path / "r" / "report.pdf")
+    png = (tmp_path / "r" / "figures" / "alpha_0.png").read_bytes()
+    assert int.from_bytes(png[16:20], "big") == 2 * PRINT_FIGURE_WIDTH
+
+
+def test_a_figure_that_cannot_be_a_picture_leaves_the_pdf_to_the_interactive_page(tmp_path, monkeypatch):
+    from challengelab.report import pdf as pdf_module
+    from challengelab.report.figure_images import FigureExportError, FigureImages
+    from challengelab.report.output import write_report_files
+
+    def failing(self, figures):
+        raise FigureExportError("static figure export failed for figure 'alpha_0': broken")
+
+    printed_pages = []
+    original = pdf_module.print_pdf
+    monkeypatch.setattr(pdf_module, "print_pdf",
+                        lambda source, target, **kw: printed_pages.append(source.name) or original(source, target,
+                                                                                                    **kw))
+    monkeypatch.setattr(FigureImages, "get", failing)
+    result = write_report_files(_sections_report(), tmp_path / "r", formats=["html", "md", "pdf"])
+    assert printed_pages == ["report.html"] and "pdf" not in result.skipped
+    assert "figure 'alpha_0'" in result.skipped["png figures"]
+    assert numbers_match_destinations(tmp_path / "r" / "report.pdf")
+
+
+def numbers_match_destinations(pdf) -> bool:
+    from challengelab.report.pdf import destination_pages
+
+    pages = destination_pages(pdf.read_bytes())
+    numbers = _contents_numbers(pdf)
+    return len(numbers) == 5 and numbers == {name: pages[name.lower()] for name in numbers}

@@ -158,13 +158,14 @@ def write_survey_report(
 
 
 def _figures_drawn_early(browser, formats: list[str]):
-    """A ``section_done`` hook that starts drawing a section's PNG figures (Markdown) at once; None if none."""
-    if browser is None or "md" not in formats:
+    """A ``section_done`` hook that starts drawing a section's figures as pictures (SVG for the PDF, PNG for the
+    Markdown) at once; None when neither format is asked for."""
+    if browser is None or ("md" not in formats and "pdf" not in formats):
         return None
-    from challengelab.report.markdown import figure_pngs
+    from challengelab.report.figure_images import figure_images
 
-    pngs = figure_pngs(browser)
-    return lambda section: pngs.add(b for b in section.blocks if isinstance(b, Figure))
+    images = figure_images(browser)
+    return lambda section: images.add(b for b in section.blocks if isinstance(b, Figure))
 
 
 def _provenance(config, min_cell: int, formats: list[str], out: Path, source: ReportSource,

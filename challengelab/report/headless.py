@@ -251,7 +251,7 @@ class Tab:
 class HeadlessChromium:
     """A headless Chromium for one report, started in a background thread when the object is made.
 
-    ``figures`` (e.g. :func:`challengelab.report.markdown.open_figure_page`) opens, in the same background
+    ``figures`` (e.g. :func:`challengelab.report.figure_images.open_figure_page`) opens, in the same background
     thread, the page that draws PNG figures, so that plotly.js is loaded ahead of use. The browser is shared by
     :func:`challengelab.report.pdf.print_pdf` and :func:`challengelab.report.markdown.write_figure_pngs`
     (``browser=``). Use as a context manager, or call :meth:`close`.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import gzip
 import threading
+from collections.abc import Mapping
 from functools import lru_cache
 
 from challengelab.report.document import (
@@ -42,6 +43,12 @@ PLOTLY_CONFIG = {
 }
 
 DEFAULT_FIGURE_HEIGHT = 440
+
+#: The printed page: A4 with these margins (top, sides, bottom) in millimetres.
+PRINT_MARGINS_MM = (14, 12, 16)
+#: Width of a figure on the printed page in CSS pixels (96 per inch): the A4 width less the side margins.
+#: The PDF's figures and the Markdown's PNGs are drawn this wide.
+PRINT_FIGURE_WIDTH = int((210 - 2 * PRINT_MARGINS_MM[1]) / 25.4 * 96)
 
 CSS = """
 :root { --ink:#1d2430; --muted:#5b6473; --line:#d9dee6; --accent:#1f5fa8; --warn:#8a5a00; --warnbg:#fff6e0;
@@ -94,10 +101,11 @@ table.kv td { padding: 2px 0; word-break: break-word; }
 pre { background: #f5f7fa; border: 1px solid var(--line); padding: 8px 12px; border-radius: 4px;
       white-space: pre-wrap; word-break: break-all; font-size: 0.82rem; }
 .plot { width: 100%; }
+.plot > svg { display: block; max-width: 100%; height: auto; }
 footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 1px solid var(--line);
          padding-top: 8px; }
 @media print {
-  @page { size: A4; margin: 14mm 12mm 16mm; }
+  @page { size: A4; margin: @MARGINS@; }
   html { font-size: 10.5pt; }
   body { max-width: none; padding: 0; }
   nav.toc { break-before: page; break-after: page; }
@@ -112,15 +120,22 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 
   .modebar-container { display: none !important; }
   a { color: inherit; text-decoration: none; }
 }
-"""
+""".replace("@MARGINS@", " ".join(f"{m}mm" for m in PRINT_MARGINS_MM))
 
 
-def render_html(report: Report, *, pages: dict[str, int] | None = None) -> str:
+def render_html(report: Report, *, pages: dict[str, int] | None = None,
+                figure_svgs: Mapping[str, str] | None = None) -> str:
     """The report as one HTML document (a ``str``); ``pages`` (anchor -> page number of the printed PDF) adds
-    page numbers to the contents."""
+    page numbers to the contents.
+
+    ``figure_svgs`` (figure name -> SVG drawn :data:`PRINT_FIGURE_WIDTH` wide, see
+    :mod:`challengelab.report.figure_images`) makes the page that is printed to PDF: every figure is that picture,
+    and the page has no script and no plotly.js.
+    """
     report.check()
     numbers = _numbering(report)
     figures = report.figures()
+    static = figure_svgs is not None
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -131,12 +146,12 @@ def render_html(report: Report, *, pages: dict[str, int] | None = None) -> str:
         f"<title>{esc(report.title)}</title>",
         f"<style>{CSS}</style>",
     ]
-    if figures:
+    if figures and not static:
         # plotly.js once for the whole page, never per figure and never from a CDN: gzip-compressed and
         # base64-encoded (4.8 MB -> 2.0 MB), unpacked by the browser's own DecompressionStream before drawing.
         parts.append('<script id="plotlyjs" type="application/gzip;base64">' + plotly_js_packed() + "</script>")
     parts.append("</head>")
-    parts.append("<body>")
+    parts.append(f'<body data-figures-drawn="{len(figures)}">' if static else "<body>")
     parts.append('<header class="report-head">')
     parts.append(f"<h1>{esc(report.title)}</h1>")
     if report.subtitle:
@@ -150,10 +165,10 @@ def render_html(report: Report, *, pages: dict[str, int] | None = None) -> str:
     for number, section in enumerate(report.sections, start=1):
         if number == report.contents_after + 1:
             parts.append(_toc(report, numbers, pages))
-        parts.append(_section(number, section, numbers))
+        parts.append(_section(number, section, numbers, figure_svgs))
     parts.append('<footer>Made with challengelab. This file works offline: the plotting library is embedded '
                  "and nothing is loaded from the internet.</footer>")
-    if figures:
+    if figures and not static:
         parts.append(figure_script(figures))
     parts.append("</body>")
     parts.append("</html>")
@@ -257,11 +272,15 @@ def _toc(report: Report, numbers: dict[int, str], pages: dict[str, int] | None =
     return "\n".join(rows)
 
 
-def _section(number: int, section: Section, numbers: dict[int, str]) -> str:
+def _section(number: int, section: Section, numbers: dict[int, str],
+             figure_svgs: Mapping[str, str] | None = None) -> str:
     out = [f'<section class="report-section" id="{esc(section.anchor)}">',
            f"<h2>{number}. {esc(section.title)}</h2>"]
     for block in section.blocks:
-        out.append(_block(block, numbers))
+        if isinstance(block, Figure) and figure_svgs is not None:
+            out.append(_figure(block, numbers[id(block)], figure_svgs[block.name]))
+        else:
+            out.append(_block(block, numbers))
     out.append("</section>")
     return "\n".join(out)
 
@@ -330,14 +349,15 @@ def _table(table: Table, number: str) -> str:
             f"<tbody>{''.join(body)}</tbody></table></div></figure>")
 
 
-def _figure(figure: Figure, number: str) -> str:
+def _figure(figure: Figure, number: str, svg: str = "") -> str:
+    """A figure's box: empty (drawn by the page's script), or holding ``svg`` (its picture, on the printed page)."""
     height = figure_height(figure)
     caption = f"<b>{esc(number)}. {esc(figure.title)}</b>"
     if figure.caption:
         caption += " " + esc(figure.caption)
     anchor = figure_anchor(figure)
     return (f'<figure class="chart" id="{esc(anchor)}"><div class="plot" id="{esc(anchor)}-plot" '
-            f'style="min-height:{height}px" role="img" aria-label="{esc(figure.title)}"></div>'
+            f'style="min-height:{height}px" role="img" aria-label="{esc(figure.title)}">{svg}</div>'
             f"<figcaption>{caption}</figcaption></figure>")
 
 

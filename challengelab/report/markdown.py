@@ -1,23 +1,17 @@
 """The report as Markdown: GitHub-style tables, with the figures as PNG files in a folder beside it.
 
-Static figures are drawn by the system's Chromium (Debian's ``/usr/bin/chromium``; nothing is downloaded) with
-the plotly.js of the HTML report: ``Plotly.toImage`` draws each figure ``FIGURE_WIDTH`` CSS pixels wide and
-rasterises it at ``FIGURE_SCALE`` times that size, in one page of the report's
-:class:`~challengelab.report.headless.HeadlessChromium` that loads plotly.js while the report is still being
-built.
+The PNG figures are the PDF's figures (:mod:`challengelab.report.figure_images`: drawn by the system's Chromium
+with the plotly.js of the HTML report, as wide as on the printed page, rasterised at twice that size), drawn while
+the report is still being built.
 """
 
 from __future__ import annotations
 
-import json
-import queue
-import threading
-import time
-import weakref
-from collections.abc import Iterable
 from pathlib import Path
 
-from challengelab.report.headless import ChromiumError, DevTools, HeadlessChromium, Tab
+from challengelab.report.figure_images import FIGURE_SCALE, FigureImages, figure_images, open_figure_page
+from challengelab.report.headless import HeadlessChromium
+from challengelab.report.html_page import PRINT_FIGURE_WIDTH
 from challengelab.report.document import (
     Code,
     Figure,
@@ -30,13 +24,6 @@ from challengelab.report.document import (
     format_value,
 )
 from challengelab.outputs import markdown_literal as md
-
-FIGURE_WIDTH = 900
-FIGURE_SCALE = 2
-
-
-class FigureExportError(RuntimeError):
-    """Static figures could not be made (no Chromium, or Chromium failed)."""
 
 
 def figure_filename(figure: Figure) -> str:
@@ -126,153 +113,27 @@ def _cell(value: object, kind) -> str:
     return text.replace("|", "\\|")  # a formatted number: digits, signs, %, commas
 
 
-#: The page that draws PNG figures: plotly.js from a file beside it (compiled while the page loads) and one
-#: function, ``figurePng(figure, width, height, scale)`` -> the PNG, base64-encoded.
-FIGURE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><script src="plotly.js"></script></head>
-<body style="margin:0;background:#fff"><script>
-window.figurePng = function (fig, width, height, scale, config) {
-  var layout = fig.layout || {};
-  delete layout.width; delete layout.height;
-  return Plotly.toImage({data: fig.data || [], layout: layout, config: config},
-                        {format: 'png', width: width, height: height, scale: scale})
-    .then(function (url) { return url.slice(url.indexOf(',') + 1); });
-};
-</script></body></html>
-"""
-
-
-def open_figure_page(devtools: DevTools, scratch: Path, timeout: float) -> Tab:
-    """Open :data:`FIGURE_PAGE` (written into ``scratch``) in a tab of its own and wait for plotly.js."""
-    import plotly.offline
-
-    folder = Path(scratch) / "figure-page"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "plotly.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
-    page = folder / "figures.html"
-    page.write_text(FIGURE_PAGE, encoding="utf-8")
-    url = page.as_uri()
-    tab = Tab(devtools, url)
-    tab.wait_until(f"document.readyState === 'complete' && location.href === {json.dumps(url)}", timeout,
-                   "the figure page did not load")
-    if not tab.evaluate("typeof Plotly === 'object' && typeof figurePng === 'function'"):
-        raise ChromiumError("plotly.js did not load in Chromium")
-    return tab
-
-
-class FigurePngs:
-    """The PNG figures of one report, drawn in a background thread in the page of
-    :func:`open_figure_page` as soon as they are handed over (:meth:`add`), e.g. while the rest of the report is
-    still being built; :meth:`write` waits for them. Get the one of a browser with :func:`figure_pngs`.
-    """
-
-    def __init__(self, browser: HeadlessChromium, *, width: int = FIGURE_WIDTH, scale: int = FIGURE_SCALE,
-                 timeout: float = 600):
-        self.browser, self.width, self.scale, self.timeout = browser, width, scale, timeout
-        self._todo: queue.Queue = queue.Queue()
-        self._added: dict[int, Figure] = {}
-        self._done: dict[int, bytes | FigureExportError] = {}
-        self._finished = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def add(self, figures: Iterable[Figure]) -> None:
-        """Start drawing ``figures`` (those not handed over before)."""
-        for figure in figures:
-            if id(figure) not in self._added:
-                self._added[id(figure)] = figure
-                self._todo.put(figure)
-        if self._thread is None and self._added:
-            self._thread = threading.Thread(target=self._draw, daemon=True, name="challengelab-png")
-            self._thread.start()
-
-    def write(self, figures: list[Figure], folder: Path) -> list[Path]:
-        """Write every figure to ``folder/<name>.png`` (drawing those not yet handed over); raises
-        :class:`FigureExportError` when a figure could not be drawn."""
-        self.add(figures)
-        deadline = time.monotonic() + self.timeout
-        with self._finished:
-            if not self._finished.wait_for(lambda: all(id(f) in self._done for f in figures),
-                                           max(0.0, deadline - time.monotonic())):
-                raise FigureExportError(f"static figure export did not finish within {self.timeout:.0f} s")
-        failed = next((png for f in figures if isinstance(png := self._done[id(f)], FigureExportError)), None)
-        if failed is not None:
-            raise failed  # before writing anything: all the figures or none
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = [folder / figure_filename(f) for f in figures]
-        for path, figure in zip(paths, figures):
-            path.write_bytes(self._done[id(figure)])  # type: ignore[arg-type]
-        return paths
-
-    def _draw(self) -> None:
-        tab: Tab | None = None
-        failure: FigureExportError | None = None
-        while not self.browser.closed:
-            try:
-                figure = self._todo.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if failure is None and tab is None:
-                try:
-                    tab = self._tab()
-                except FigureExportError as exc:
-                    failure = exc
-            try:
-                png = failure or _figure_png(tab, figure, self.width, self.scale, self.timeout)
-            except FigureExportError as exc:
-                png = exc
-            with self._finished:
-                self._done[id(figure)] = png
-                self._finished.notify_all()
-
-    def _tab(self) -> Tab:
-        try:
-            devtools = self.browser.devtools()
-            if devtools is None:
-                raise FigureExportError("no Chromium found (install Debian's 'chromium' package or set "
-                                        "CHALLENGELAB_CHROMIUM); static PNG figures were not made")
-            return self.browser.figure_page() or open_figure_page(devtools, self.browser.scratch, self.timeout)
-        except ChromiumError as exc:
-            raise FigureExportError(f"static figure export failed: {exc}") from exc
-
-
-_FIGURE_PNGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def figure_pngs(browser: HeadlessChromium) -> FigurePngs:
-    """The :class:`FigurePngs` of ``browser`` (one per browser, made on first use)."""
-    if browser not in _FIGURE_PNGS:
-        _FIGURE_PNGS[browser] = FigurePngs(browser)
-    return _FIGURE_PNGS[browser]
-
-
-def write_figure_pngs(figures: list[Figure], folder: Path, *, width: int = FIGURE_WIDTH,
+def write_figure_pngs(figures: list[Figure], folder: Path, *, width: int = PRINT_FIGURE_WIDTH,
                       scale: int = FIGURE_SCALE, timeout: float = 600,
                       browser: HeadlessChromium | None = None) -> list[Path]:
     """Export every figure to ``folder/<name>.png``, ``width`` x its height in CSS pixels drawn at ``scale``
-    times that size (as the HTML report draws it, with the same plotly.js and configuration).
+    times that size (default: as wide as on the printed page, with the same plotly.js and configuration as the
+    HTML report), all of them or none.
 
     ``browser``: the report's running :class:`~challengelab.report.headless.HeadlessChromium`, whose
-    :func:`figure_pngs` may already be drawing them (default: one started and stopped for this call, with
-    ``width``, ``scale`` and ``timeout``). Raises :class:`FigureExportError` when there is no Chromium or it fails.
+    :func:`~challengelab.report.figure_images.figure_images` may already be drawing them (then ``width``,
+    ``scale`` and ``timeout`` are its own); default: one started and stopped for this call. Raises
+    :class:`~challengelab.report.figure_images.FigureExportError` when there is no Chromium or it fails.
     """
     if not figures:
         return []
     if browser is not None:
-        return figure_pngs(browser).write(figures, folder)
-    with HeadlessChromium(figures=open_figure_page, timeout=timeout) as own:
-        return FigurePngs(own, width=width, scale=scale, timeout=timeout).write(figures, folder)
-
-
-def _figure_png(tab: Tab, figure: Figure, width: int, scale: int, timeout: float) -> bytes:
-    import base64
-
-    from challengelab.report.html_page import PLOTLY_CONFIG, figure_height, figure_json
-
-    try:
-        data = tab.evaluate(f"figurePng({figure_json(figure.figure)}, {int(width)}, {figure_height(figure)}, "
-                            f"{scale}, {json.dumps(PLOTLY_CONFIG)})", timeout=timeout)
-    except ChromiumError as exc:
-        raise FigureExportError(f"static figure export failed for figure {figure.name!r}: {exc}") from exc
-    png = base64.b64decode(data or "")
-    if not png.startswith(b"\x89PNG"):
-        raise FigureExportError(f"static figure export produced no PNG for figure {figure.name!r}")
-    return png
+        images = figure_images(browser, png=True).get(figures)
+    else:
+        with HeadlessChromium(figures=open_figure_page, timeout=timeout) as own:
+            images = FigureImages(own, width=width, scale=scale, timeout=timeout).get(figures)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / figure_filename(f) for f in figures]
+    for path, image in zip(paths, images):
+        path.write_bytes(image.png)  # type: ignore[arg-type]
+    return paths

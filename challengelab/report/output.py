@@ -131,16 +131,18 @@ def write_report_files(
 
 @contextmanager
 def report_browser(formats: Sequence[str]) -> Iterator[HeadlessChromium | None]:
-    """A headless Chromium for the PDF and PNG figures of ``formats``, started now in the background (None when
-    neither is asked for); stopped when the block ends. Start it before the report is built, so that it boots and
-    loads plotly.js meanwhile."""
-    from challengelab.report.markdown import open_figure_page
+    """A headless Chromium for the PDF and PNG figures of ``formats``, started now in the background with the page
+    that draws the figures (None when neither format is asked for); stopped when the block ends. Start it before
+    the report is built, so that it boots and loads plotly.js meanwhile; hand figures to
+    :func:`~challengelab.report.figure_images.figure_images` as they are made."""
+    from challengelab.report.figure_images import figure_images, open_figure_page
 
     formats = parse_formats(list(formats))
     if "pdf" not in formats and "md" not in formats:
         yield None
         return
-    browser = HeadlessChromium(figures=open_figure_page if "md" in formats else None)
+    browser = HeadlessChromium(figures=open_figure_page)
+    figure_images(browser, png="md" in formats)
     try:
         yield browser
     finally:
@@ -148,23 +150,49 @@ def report_browser(formats: Sequence[str]) -> Iterator[HeadlessChromium | None]:
 
 
 class _PdfPrinter:
-    """Prints the HTML to PDF with headless Chromium in a background thread while the other formats are written."""
+    """Prints the report to PDF in a background thread while the other formats are written.
 
-    def __init__(self, source: Path, target: Path, browser: HeadlessChromium | None):
-        self.source, self.target, self.browser = source, target, browser
+    The contents' page numbers come from ``layout`` (the HTML just written) printed without scripts; the PDF is
+    the page for print (:func:`~challengelab.report.html_page.render_html` with the figures as SVG pictures),
+    written to ``scratch`` once every figure is drawn. Should a figure fail to draw as a picture, the interactive
+    page ``layout`` is printed instead (it draws the figures itself).
+    """
+
+    def __init__(self, report: Report, layout: Path, target: Path, scratch: Path, browser: HeadlessChromium | None):
+        self.report, self.layout, self.target, self.scratch, self.browser = report, layout, target, scratch, browser
         self.outcome: dict[str, object] = {}
         self.thread = threading.Thread(target=self._print, name="challengelab-pdf", daemon=True)
         self.thread.start()
 
     def _print(self) -> None:
-        from challengelab.report.pdf import PdfError, count_pages, print_pdf
+        from challengelab.report.pdf import PageNumbers, PdfError, count_pages, print_pdf
 
         try:
-            self.outcome["pages"] = count_pages(print_pdf(self.source, self.target, browser=self.browser))
+            if self.browser is None:
+                source, pages = self.layout, None
+            else:
+                pages = PageNumbers(self.browser, self.layout)
+                source = self._page_for_print()
+            self.outcome["pages"] = count_pages(print_pdf(source, self.target, browser=self.browser, pages=pages))
         except PdfError as exc:
             self.outcome["skipped"] = str(exc)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
             self.outcome["error"] = exc
+
+    def _page_for_print(self) -> Path:
+        """The page with SVG figures, or ``layout`` when the figures could not be drawn as pictures."""
+        from challengelab.report.figure_images import FigureExportError, figure_images
+        from challengelab.report.html_page import render_html
+
+        figures = self.report.figures()
+        try:
+            images = figure_images(self.browser).get(figures) if figures else []
+        except FigureExportError:
+            return self.layout
+        page = self.scratch / "print-figures.html"
+        page.write_text(render_html(self.report, figure_svgs={f.name: i.svg for f, i in zip(figures, images)}),
+                        encoding="utf-8")
+        return page
 
     def finish(self, result: WriteResult) -> None:
         """Wait for the printer; a failure other than "no Chromium" is raised here, in the main thread."""
@@ -190,13 +218,14 @@ def _start_html_and_pdf(report: Report, formats: Sequence[str], staging: Path, s
     if "pdf" not in formats:
         return None
     step("printing PDF (headless Chromium)")
-    return _PdfPrinter(source, staging / f"{BASENAME}.pdf", browser)
+    return _PdfPrinter(report, source, staging / f"{BASENAME}.pdf", scratch, browser)
 
 
 def _write_xlsx_csv_md(report: Report, formats: Sequence[str], staging: Path, result: WriteResult,
                        step: Callable[[str], None], browser: HeadlessChromium | None) -> None:
     from challengelab.report.excel import render_xlsx
-    from challengelab.report.markdown import FigureExportError, render_markdown, write_figure_pngs
+    from challengelab.report.figure_images import FigureExportError
+    from challengelab.report.markdown import render_markdown, write_figure_pngs
 
     if "xlsx" in formats:
         step("writing Excel")

@@ -1,10 +1,12 @@
 """PDF: the HTML report printed by headless Chromium (vector figures, the page's print CSS).
 
 Chromium (:class:`challengelab.report.headless.HeadlessChromium`: the system's, offline, a throw-away profile)
-opens the page in a browser context of its own and prints it once the page says every figure is drawn. The page
-numbers of the contents are read from the named destinations of a print of the same page without scripts, made in
-a second tab meanwhile (figure boxes keep their size, so the pages are the same; the final PDF is checked and,
-should a destination have moved, numbered again and reprinted). Every page carries its number in the footer.
+opens the page in a browser context of its own and prints it once the page says every figure is drawn. A report's
+page for print holds its figures as SVG pictures (:mod:`challengelab.report.figure_images`; no script runs). The
+page numbers of the contents are read from the named destinations of a print of the same layout without scripts,
+made in a second tab meanwhile (:class:`PageNumbers`; figure boxes keep their size, so the pages are the same; the
+final PDF is checked and, should a destination have moved, numbered again and reprinted). Every page carries its
+number in the footer.
 """
 
 from __future__ import annotations
@@ -46,11 +48,56 @@ class PdfError(ChromiumError):
     """Chromium is missing or did not produce a PDF."""
 
 
+class PageNumbers:
+    """The page of every anchor of a report, from a print of ``layout`` (an HTML file) with its scripts off,
+    started now in a tab of its own and in a background thread (untagged: quicker, same pages).
+
+    ``layout`` may be the interactive page: its figure boxes keep their size without scripts, so its pages are
+    those of the page finally printed. :meth:`result` is ``{}`` when that print failed (the final print is then
+    numbered from itself).
+    """
+
+    def __init__(self, browser: HeadlessChromium, layout: Path, timeout: float = TIMEOUT_SECONDS):
+        self._pages: dict[str, int] = {}
+        self._thread = threading.Thread(target=self._find, args=(browser, Path(layout).resolve().as_uri(), timeout),
+                                        daemon=True, name="challengelab-pdf-pages")
+        self._thread.start()
+
+    def _find(self, browser: HeadlessChromium, url: str, timeout: float) -> None:
+        try:
+            devtools = browser.devtools()
+            if devtools is None:
+                return
+            tab = Tab(devtools)
+        except ChromiumError:
+            return
+        try:
+            tab.send("Emulation.setScriptExecutionDisabled", {"value": True})
+            tab.navigate(url)
+            tab.poll_until(f"document.readyState === 'complete' && location.href === {json.dumps(url)}", timeout,
+                           "the page did not load")
+            data = tab.send("Page.printToPDF", {**PRINT_OPTIONS, "generateTaggedPDF": False})["data"]
+            self._pages = destination_pages(base64.b64decode(data))
+        except ChromiumError:
+            return
+        finally:
+            tab.close()
+
+    def result(self) -> dict[str, int]:
+        self._thread.join()
+        return self._pages
+
+
 def print_pdf(html_path: Path, pdf_path: Path, *, browser: HeadlessChromium | None = None,
-              timeout: float = TIMEOUT_SECONDS) -> Path:
+              timeout: float = TIMEOUT_SECONDS, pages: PageNumbers | None = None) -> Path:
     """Print ``html_path`` to ``pdf_path`` with headless Chromium (page numbers in the footer and in the
-    contents); raise :class:`PdfError` on failure. ``browser``: a running :class:`HeadlessChromium` to use
-    (default: one started and stopped for this call)."""
+    contents); raise :class:`PdfError` on failure.
+
+    ``browser``: a running :class:`HeadlessChromium` to use (default: one started and stopped for this call).
+    ``pages``: the contents' page numbers, found meanwhile from a page of the same layout (default: from
+    ``html_path`` itself, in a second tab while this one loads). The printed PDF is checked, and in the rare case
+    that a destination moved, the contents are numbered from it and the page printed again.
+    """
     html_path = Path(html_path).resolve()
     pdf_path = Path(pdf_path).resolve()
     own = browser is None
@@ -60,7 +107,8 @@ def print_pdf(html_path: Path, pdf_path: Path, *, browser: HeadlessChromium | No
         if devtools is None:
             raise PdfError("Chromium is not installed (looked for $CHALLENGELAB_CHROMIUM, chromium, "
                            "chromium-browser, google-chrome): PDF skipped. Install Debian's 'chromium' package.")
-        data = _print_with_page_numbers(devtools, html_path.as_uri(), timeout)
+        pages = pages or PageNumbers(browser, html_path, timeout)
+        data = _print_numbered(devtools, html_path.as_uri(), pages, timeout)
     except PdfError:
         raise
     except ChromiumError as exc:
@@ -74,22 +122,13 @@ def print_pdf(html_path: Path, pdf_path: Path, *, browser: HeadlessChromium | No
     return pdf_path
 
 
-def _print_with_page_numbers(devtools: DevTools, url: str, timeout: float) -> bytes:
-    """Print ``url`` with the page of every entry in its contents.
-
-    The pages come from a print of the page with its scripts off (figures not drawn: their boxes keep their
-    size), made in a second tab while the first one draws the figures; the printed PDF is then checked, and in
-    the rare case that a destination moved the contents are numbered from it and the page printed again.
-    """
-    estimate: dict[str, dict[str, int]] = {}
-    finder = threading.Thread(target=_pages_without_scripts, args=(devtools, url, timeout, estimate), daemon=True,
-                              name="challengelab-pdf-pages")
-    finder.start()
+def _print_numbered(devtools: DevTools, url: str, numbers: PageNumbers, timeout: float) -> bytes:
+    """Print ``url`` once it says its figures are drawn, with the contents numbered from ``numbers`` (checked
+    against the printed PDF; numbered again from it and reprinted when a destination moved)."""
     tab = Tab(devtools, url)
     try:
         tab.wait_until(READY.format(url=json.dumps(url)), timeout, "the page did not finish drawing its figures")
-        finder.join()
-        pages = estimate.get("pages", {})
+        pages = numbers.result()
         if pages:
             tab.evaluate(f"({NUMBER_CONTENTS})({json.dumps(pages)})")
         pdf = base64.b64decode(tab.send("Page.printToPDF", PRINT_OPTIONS)["data"])
@@ -98,26 +137,6 @@ def _print_with_page_numbers(devtools: DevTools, url: str, timeout: float) -> by
             tab.evaluate(f"({NUMBER_CONTENTS})({json.dumps(actual)})")
             pdf = base64.b64decode(tab.send("Page.printToPDF", PRINT_OPTIONS)["data"])
         return pdf
-    finally:
-        tab.close()
-
-
-def _pages_without_scripts(devtools: DevTools, url: str, timeout: float, out: dict) -> None:
-    """``out["pages"]``: the page of every anchor of ``url`` printed without scripts (untagged: quicker, same
-    pages); nothing when that fails (the caller then numbers from its own print)."""
-    try:
-        tab = Tab(devtools)
-    except ChromiumError:
-        return
-    try:
-        tab.send("Emulation.setScriptExecutionDisabled", {"value": True})
-        tab.navigate(url)
-        tab.poll_until(f"document.readyState === 'complete' && location.href === {json.dumps(url)}", timeout,
-                       "the page did not load")
-        data = tab.send("Page.printToPDF", {**PRINT_OPTIONS, "generateTaggedPDF": False})["data"]
-        out["pages"] = destination_pages(base64.b64decode(data))
-    except ChromiumError:
-        return
     finally:
         tab.close()
 
