@@ -82,16 +82,21 @@ def _sections_report():
     return Report(title="Page numbers", sections=sections)
 
 
-def _contents_numbers(pdf) -> dict[str, int]:
-    """Section title -> the page number printed after it in the contents (page 1 of the PDF)."""
-    import re
+def _pdf_text(pdf, *pages: str) -> str:
     import shutil
     import subprocess
 
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) not installed")
-    text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(["pdftotext", "-layout", *pages, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _contents_numbers(pdf) -> dict[str, int]:
+    """Section title -> the page number printed after it in the contents (page 1 of the PDF)."""
+    import re
+
+    text = _pdf_text(pdf, "-f", "1", "-l", "1")
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s*\d+\. (\w+)\s+(\d+)\s*$", text, re.M)}
 
 
@@ -155,12 +160,16 @@ def test_the_pdf_is_printed_from_a_page_of_svg_figures_without_scripts(tmp_path,
 
     monkeypatch.setattr(pdf_module, "print_pdf", recording)
     report = _sections_report()
+    hostile = "</svg><script>alert(1)</script> & <b>bold</b>"
+    report.sections[0].blocks[1].figure.update_layout(xaxis_title=hostile)
     result = write_report_files(report, tmp_path / "r", formats=["html", "md", "pdf"])
     assert result.skipped == {} and len(printed_pages) == 1
     page = printed_pages[0]
     assert "<script" not in page.lower() and f'data-figures-drawn="{len(report.figures())}"' in page
     assert page.count('<svg class="main-svg"') == len(report.figures()) == 9
     assert numbers_match_destinations(tmp_path / "r" / "report.pdf")
+    text = _pdf_text(tmp_path / "r" / "report.pdf")
+    assert "</svg><script>alert(1)</script> &" in text  # the axis title as text (plotly reads <b> as bold)
     png = (tmp_path / "r" / "figures" / "alpha_0.png").read_bytes()
     assert int.from_bytes(png[16:20], "big") == 2 * PRINT_FIGURE_WIDTH
 
