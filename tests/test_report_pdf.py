@@ -200,3 +200,22 @@ def numbers_match_destinations(pdf) -> bool:
     pages = destination_pages(pdf.read_bytes())
     numbers = _contents_numbers(pdf)
     return len(numbers) == 5 and numbers == {name: pages[name.lower()] for name in numbers}
+
+
+def test_a_figure_that_breaks_the_exporter_is_named_not_waited_for(tmp_path, monkeypatch):
+    """Any failure while drawing a figure reaches the caller, named (it used to end the drawing thread, and the
+    caller waited for the timeout, then said only that)."""
+    import plotly.graph_objects as go
+
+    from challengelab.report import html_page
+    from challengelab.report.document import Figure
+    from challengelab.report.figure_images import FigureExportError
+    from challengelab.report.markdown import write_figure_pngs
+
+    def broken(fig):
+        raise TypeError("Object of type Timestamp is not JSON serializable")
+
+    monkeypatch.setattr(html_page, "figure_json", broken)
+    with pytest.raises(FigureExportError, match="figure 'bars'.*TypeError.*JSON"):
+        write_figure_pngs([Figure("bars", "Bars", go.Figure(go.Bar(x=["a"], y=[1])))], tmp_path / "f", timeout=60)
+    assert not (tmp_path / "f").exists()

@@ -162,6 +162,9 @@ class FigureImages:
                 image = failure or self._image(tab, figure)
             except FigureExportError as exc:
                 image = exc
+            except Exception as exc:  # noqa: BLE001 - e.g. a figure that is not JSON; told to the waiting thread
+                image = FigureExportError(f"static figure export failed for figure {figure.name!r}: "
+                                          f"{type(exc).__name__}: {exc}")
             with self._finished:
                 self._done[id(figure)] = image
                 self._finished.notify_all()
