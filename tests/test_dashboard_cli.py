@@ -143,7 +143,7 @@ def test_preload_worker_ends_when_the_server_is_gone(small_workbook):
     import sys
     import time
 
-    script = ("import os, sys; from challengelab.dashboard import preload; preload.prepare(); "
+    script = ("import os, sys; from challengelab.dashboard import preload; "
               "print(preload.start(sys.argv[1]).pid, flush=True); os._exit(0)")
     out = subprocess.run([sys.executable, "-c", script, str(small_workbook)], capture_output=True, text=True,
                          check=True, timeout=120)

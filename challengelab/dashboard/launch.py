@@ -61,15 +61,12 @@ def serve(path: Path | None, *, host: str, port: int, browser: bool, on_invalid)
     """Run the dashboard server in this process until it stops, then end the process.
 
     With ``path``, a worker reads and validates the file while the server starts
-    (:mod:`challengelab.dashboard.preload`, forked after importing what reading needs); an invalid file calls
-    ``on_invalid(loaded)`` and the process exits with the code it returns.
+    (:mod:`challengelab.dashboard.preload`); an invalid file calls ``on_invalid(loaded)`` and the process exits
+    with the code it returns.
     """
     from challengelab.dashboard import preload, server
 
-    loading = None
-    if path is not None:
-        preload.prepare()
-        loading = preload.start(path)
+    loading = preload.start(path) if path is not None else None
     server.run(streamlit_command(app_script(), host=host, port=port, browser=browser), loading,
                on_invalid=on_invalid)
     server.exit_process(0)

@@ -1,12 +1,12 @@
 """Load a survey file once per file and server, in a separate process, while the server starts.
 
-``challengelab dashboard PATH`` calls :func:`prepare` and :func:`start` before it starts Streamlit in the same
-process: a forked worker reads and validates PATH on the other CPU core while Streamlit imports and the browser
-downloads the app, and the app (:func:`challengelab.dashboard.state.current_source`) takes the result from
-:func:`lookup` instead of reading the file again. Results are keyed by the file's content hash
-(:func:`file_hash`), so an edited file is read again and an unchanged one never is.
+``challengelab dashboard PATH`` calls :func:`start` before it starts Streamlit in the same process: a forked
+worker reads and validates PATH on the other CPU core while Streamlit imports and the browser downloads the app,
+and the app (:func:`challengelab.dashboard.state.current_source`) takes the result from :func:`lookup` instead
+of reading the file again. Results are keyed by the file's content hash (:func:`file_hash`), so an edited file is
+read again and an unchanged one never is.
 
-Importing this module imports neither Streamlit nor pandas; :func:`prepare` imports pandas and the readers.
+This module imports neither Streamlit nor pandas: the launcher uses it before either is needed.
 """
 
 from __future__ import annotations
@@ -149,16 +149,6 @@ def _work(path: str, writer, reader) -> None:
         writer.send_bytes(pickle.dumps((loaded.ok, loaded.hash, pickle.dumps(loaded))))
     except (BrokenPipeError, OSError):  # the server has stopped meanwhile
         pass
-
-
-def prepare() -> None:
-    """Import what reading a survey file needs (pandas, the readers), before :func:`start` forks the worker.
-
-    The worker then starts with these imports instead of repeating them, and the server, which needs pandas for
-    the first page anyway, no longer imports it while the browser is downloading the app: less work for a
-    machine whose cores the server, the worker and the browser share (the first chart came about 0.1 s sooner
-    on a loaded 2-core machine)."""
-    import challengelab.survey.read  # noqa: F401
 
 
 def start(path: str | Path) -> Loading:
