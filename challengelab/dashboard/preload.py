@@ -102,33 +102,38 @@ class Loading:
         self.path = path
         self._reader, self._process = reader, process
         self._lock = threading.Lock()
-        self._received: tuple[bool, str, bytes] | None = None
+        self._answer: tuple[bool, str] | None = None  # (ok, hash); (None, "") when the worker gave no answer
+        self._payload: bytes | None = None  # the pickled Loaded until it is unpickled
         self._loaded: Loaded | None = None
 
-    def _receive(self, timeout: float | None) -> tuple[bool, str, bytes]:
+    def _receive(self, timeout: float | None) -> tuple[bool | None, str]:
         with self._lock:
-            if self._received is None:
+            if self._answer is None:
                 if not self._reader.poll(timeout):
                     raise TimeoutError(f"loading {self.path} took more than {timeout} s")
                 try:
-                    self._received = pickle.loads(self._reader.recv_bytes())
-                except (EOFError, OSError):  # the worker died without an answer: load here instead
-                    self._received = (False, "", b"")
+                    ok, key, self._payload = pickle.loads(self._reader.recv_bytes())
+                    self._answer = (ok, key)
+                except (EOFError, OSError):  # the worker died without an answer: the app reads the file itself
+                    self._answer = (None, "")
                 self._reader.close()
                 self._process.join()
-            return self._received
+            return self._answer
 
     def ok(self, timeout: float | None = None) -> bool | None:
         """Whether the file is valid (waits for the worker); None when the worker gave no answer."""
-        ok, _key, payload = self._receive(timeout)
-        return ok if payload else None
+        return self._receive(timeout)[0]
+
+    def hash(self, timeout: float | None = None) -> str:
+        """The content hash of the file the worker read ("" when it gave no answer)."""
+        return self._receive(timeout)[1]
 
     def result(self, timeout: float | None = None) -> Loaded | None:
         """The :class:`Loaded` (waits for the worker); None when the worker gave no answer."""
-        _ok, _key, payload = self._receive(timeout)
+        self._receive(timeout)
         with self._lock:
-            if self._loaded is None and payload:
-                self._loaded = pickle.loads(payload)
+            if self._payload is not None:
+                self._loaded, self._payload = pickle.loads(self._payload), None
             return self._loaded
 
     @property
@@ -136,14 +141,10 @@ class Loading:
         """The worker's process id."""
         return self._process.pid
 
-    def hash(self, timeout: float | None = None) -> str:
-        """The content hash of the file the worker read ("" when it gave no answer)."""
-        return self._receive(timeout)[1]
-
 
 def _work(path: str, writer, reader) -> None:
     """The worker: load ``path``, send ``(ok, hash, pickled Loaded)``, end."""
-    reader.close()  # the server's end: with it closed here, sending fails (rather than blocks) once the server is gone
+    reader.close()  # the server's end: closed here too, sending fails (rather than blocks) once the server is gone
     loaded = load(path)
     try:
         writer.send_bytes(pickle.dumps((loaded.ok, loaded.hash, pickle.dumps(loaded))))
