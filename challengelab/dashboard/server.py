@@ -46,7 +46,6 @@ def _warm(loading: Loading | None, settle: float = 3.0) -> None:
     _wait_for_server()
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet_warm_up)
     try:
-        _first_element_check()
         warm_imports()
         source = _warm_source(loading)
         if source is None:
@@ -76,16 +75,6 @@ def _warm_source(loading: Loading | None):
     if loading.ok():
         return state.path_source(loading.path, loading.hash())
     return None
-
-
-def _first_element_check() -> None:
-    """Streamlit checks once per process, when the first element is drawn, whether it runs in a Python REPL
-    (``inspect.stack()``, which resolves the path of every module loaded by then). An element call outside a
-    script run draws nothing but makes that check happen here, before the pages' libraries are imported, rather
-    than in the first script run."""
-    import streamlit as st
-
-    st.empty()
 
 
 def _wait_for_server(timeout: float = 60) -> None:
