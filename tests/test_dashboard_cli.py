@@ -127,12 +127,12 @@ def test_preload_is_taken_by_the_app_and_keyed_by_content(small_workbook, tmp_pa
 
     from challengelab.dashboard import preload
 
-    future = preload.start(small_workbook)
-    loaded = future.result(timeout=120)
+    loading = preload.start(small_workbook)
+    loaded = loading.result(timeout=120)
     assert loaded.ok and loaded.hash == preload.file_hash(small_workbook)
     assert preload.lookup(small_workbook, loaded.hash) is loaded
     assert preload.lookup(small_workbook, "other content") is None
-    assert not any(child.pid == future.pid for child in multiprocessing.active_children())  # it ended
+    assert not any(child.pid == loading.pid for child in multiprocessing.active_children())  # it ended
 
 
 def test_preload_worker_ends_when_the_server_is_gone(small_workbook):
