@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -122,13 +123,43 @@ def test_free_port_has_no_hint():
 
 
 def test_preload_is_taken_by_the_app_and_keyed_by_content(small_workbook, tmp_path):
+    import multiprocessing
+
     from challengelab.dashboard import preload
 
-    future = preload.start(small_workbook)
-    loaded = future.result(timeout=120)
+    loading = preload.start(small_workbook)
+    loaded = loading.result(timeout=120)
     assert loaded.ok and loaded.hash == preload.file_hash(small_workbook)
     assert preload.lookup(small_workbook, loaded.hash) is loaded
     assert preload.lookup(small_workbook, "other content") is None
+    assert not any(child.pid == loading.pid for child in multiprocessing.active_children())  # it ended
+
+
+def test_preload_worker_ends_when_the_server_is_gone(small_workbook):
+    """A server stopped while its worker reads leaves no process behind: the worker finishes its one file, finds
+    nobody to send it to and ends (a pool worker used to wait for the next job forever)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = ("import os, sys; from challengelab.dashboard import preload; "
+              "print(preload.start(sys.argv[1]).pid, flush=True); os._exit(0)")
+    out = subprocess.run([sys.executable, "-c", script, str(small_workbook)], capture_output=True, text=True,
+                         check=True, timeout=120)
+    pid = int(out.stdout.split()[-1])
+    deadline = time.monotonic() + 60
+    status = Path(f"/proc/{pid}/status")
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            if status.exists() and "\tZ" in status.read_text().split("State:")[1].splitlines()[0]:
+                return  # ended, waiting to be reaped by whoever adopted it
+        except (ProcessLookupError, FileNotFoundError, IndexError):
+            return
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    raise AssertionError("the preload worker outlived its server")
 
 
 @pytest.mark.slow

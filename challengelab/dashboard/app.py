@@ -40,6 +40,14 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
 ICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 
 
+def icon_url() -> str:
+    """:data:`ICON` as a ``data:`` URL. Streamlit passes a URL through as it is, whereas a file path is opened
+    with Pillow on every script run (and Pillow imported during the first one)."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(ICON.read_bytes()).decode("ascii")
+
+
 def navigation_pages() -> dict[str, list[st.Page]]:
     """Every page at its own URL. The root URL runs the overview through a hidden default page, so that
     ``/overview`` is a real address too (Streamlit gives the default page no path of its own)."""
@@ -162,7 +170,7 @@ def main() -> None:
     page = st.navigation(navigation_pages())
     # after st.navigation, so that the bundled icon replaces the pages' Material icons as the favicon (those
     # would be fetched from a font server on the internet)
-    st.set_page_config(page_title="challengelab — what do winners do?", page_icon=str(ICON),
+    st.set_page_config(page_title="challengelab — what do winners do?", page_icon=icon_url(),
                        layout="wide", initial_sidebar_state="expanded")
     try:
         settled = sidebar_state()

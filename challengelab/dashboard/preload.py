@@ -12,8 +12,8 @@ This module imports neither Streamlit nor pandas: the launcher uses it before ei
 from __future__ import annotations
 
 import hashlib
+import pickle
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -35,7 +35,7 @@ class Loaded:
 
 
 _LOCK = threading.Lock()
-_JOBS: dict[str, Future] = {}
+_JOBS: dict[str, Loading] = {}
 _HASHES: dict[tuple, str] = {}
 
 
@@ -89,22 +89,98 @@ def load(path: str) -> Loaded:
             f"the file could not be read ({type(exc).__name__}: {exc})", file=Path(path).name)])
 
 
-def start(path: str | Path) -> Future:
-    """Load ``path`` in a forked worker process; the future gives a :class:`Loaded`. Call before threads start."""
+class Loading:
+    """A file being loaded by a forked worker process (:func:`start`).
+
+    The worker sends back whether the file is valid, its content hash and the pickled :class:`Loaded`. The
+    result is unpickled only when :meth:`result` is first called (once, by whichever thread asks first), so
+    that the server's threads do not import pandas and rebuild the survey while Streamlit is still starting:
+    :meth:`ok` answers without unpickling.
+    """
+
+    def __init__(self, path: str, reader, process) -> None:
+        self.path = path
+        self._reader, self._process = reader, process
+        self._lock = threading.Lock()
+        self._answer: tuple[bool, str] | None = None  # (ok, hash); (None, "") when the worker gave no answer
+        self._payload: bytes | None = None  # the pickled Loaded until it is unpickled
+        self._loaded: Loaded | None = None
+
+    def _receive(self, timeout: float | None) -> tuple[bool | None, str]:
+        with self._lock:
+            if self._answer is None:
+                if not self._reader.poll(timeout):
+                    raise TimeoutError(f"loading {self.path} took more than {timeout} s")
+                try:
+                    ok, key, self._payload = pickle.loads(self._reader.recv_bytes())
+                    self._answer = (ok, key)
+                except (EOFError, OSError):  # the worker died without an answer: the app reads the file itself
+                    self._answer = (None, "")
+                self._reader.close()
+                self._process.join()
+            return self._answer
+
+    def ok(self, timeout: float | None = None) -> bool | None:
+        """Whether the file is valid (waits for the worker); None when the worker gave no answer."""
+        return self._receive(timeout)[0]
+
+    def hash(self, timeout: float | None = None) -> str:
+        """The content hash of the file the worker read ("" when it gave no answer)."""
+        return self._receive(timeout)[1]
+
+    def result(self, timeout: float | None = None) -> Loaded | None:
+        """The :class:`Loaded` (waits for the worker); None when the worker gave no answer."""
+        self._receive(timeout)
+        with self._lock:
+            if self._payload is not None:
+                self._loaded, self._payload = pickle.loads(self._payload), None
+            return self._loaded
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id."""
+        return self._process.pid
+
+
+def _work(path: str, writer, reader) -> None:
+    """The worker: load ``path``, send ``(ok, hash, pickled Loaded)``, end."""
+    reader.close()  # the server's end: closed here too, sending fails (rather than blocks) once the server is gone
+    loaded = load(path)
+    try:
+        writer.send_bytes(pickle.dumps((loaded.ok, loaded.hash, pickle.dumps(loaded))))
+    except (BrokenPipeError, OSError):  # the server has stopped meanwhile
+        pass
+
+
+def start(path: str | Path) -> Loading:
+    """Load ``path`` in a forked worker process (one job, then it ends: it never outlives a stopped server by
+    more than the time the file takes to read). Call before the server's threads start.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> bad = pathlib.Path(tempfile.mkdtemp(), "survey.txt")
+    >>> _ = bad.write_text("not a survey")
+    >>> loading = start(bad)
+    >>> loading.ok(), len(loading.result().issues)
+    (False, 1)
+    """
     path = str(Path(path).resolve())
-    executor = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
-    future = executor.submit(load, path)
-    executor.shutdown(wait=False)  # the worker exits after its one job
+    context = get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_work, args=(path, writer, reader), name="challengelab-preload", daemon=True)
+    process.start()
+    writer.close()  # the worker holds the only writing end: its exit ends the pipe
+    loading = Loading(path, reader, process)
     with _LOCK:
-        _JOBS[path] = future
-    return future
+        _JOBS[path] = loading
+    return loading
 
 
 def lookup(path: str | Path, key: str) -> Loaded | None:
     """The preloaded result for ``path`` when its content hash is still ``key`` (waits for a running load)."""
     with _LOCK:
-        future = _JOBS.get(str(Path(path).resolve()))
-    if future is None:
+        loading = _JOBS.get(str(Path(path).resolve()))
+    if loading is None or loading.hash() != key:
         return None
-    loaded = future.result()
-    return loaded if loaded.hash == key else None
+    return loading.result()

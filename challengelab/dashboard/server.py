@@ -8,16 +8,20 @@ there is no second process to orphan.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from challengelab.dashboard.preload import Loading
 
 
-def _watch(loading: Future, on_invalid: Callable[[object], int]) -> None:
-    if not loading.result().ok:
+def _watch(loading: Loading, on_invalid: Callable[[object], int]) -> None:
+    if loading.ok() is False:
         exit_process(on_invalid(loading.result()))  # nothing to save: stop the server and this process
 
 
@@ -30,29 +34,47 @@ def _quiet_warm_up(record: logging.LogRecord) -> bool:
     return WARM_THREAD not in record.getMessage()
 
 
-def _warm(loading: Future | None, settle: float = 3.0) -> None:
+def _warm(loading: Loading | None, settle: float = 3.0) -> None:
     """Once the server serves: import what the first page needs and compute its overview (while the browser is
     still loading the app), so that the first session finds both ready. The next page's work (the strategy
     tests: scipy, statsmodels) waits until the first script run has ended and ``settle`` seconds more, so that
-    it does not compete for the CPU with the first page, in Python or in the browser drawing it."""
+    it does not compete for the CPU with the first page, in Python or in the browser drawing it.
+
+    Until the overview is computed the garbage collector stays off (:func:`run` turns it off); then what is
+    loaded by then (modules, the survey, the first page's caches) is frozen (``gc.freeze``: never scanned again,
+    which shortens the full collection Streamlit runs after every script run) and the collector turned on."""
     _wait_for_server()
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet_warm_up)
-    warm_imports()
-    from challengelab.dashboard import state
-
     try:
-        if loading is None:
-            source = state.bundled_source()
-        elif loading.result().ok:
-            source = state.path_source(loading.result().path, loading.result().hash)
-        else:
+        warm_imports()
+        source = _warm_source(loading)
+        if source is None:
             return
+        from challengelab.dashboard import state
+
         state.precompute_overview(source)
+    except Exception:  # noqa: BLE001 - warming up is an optimisation: the page computes it again if need be
+        return
+    finally:
+        gc.freeze()
+        gc.enable()
+    try:
         if state.FIRST_RUN_DONE.wait(timeout=120):
             time.sleep(settle)
         state.precompute_strategies(source)
-    except Exception:  # noqa: BLE001 - warming up is an optimisation: the page computes it again if need be
+    except Exception:  # noqa: BLE001 - as above
         pass
+
+
+def _warm_source(loading: Loading | None):
+    """The data source the first page will show (None when the file given is invalid)."""
+    from challengelab.dashboard import state
+
+    if loading is None:
+        return state.bundled_source()
+    if loading.ok():
+        return state.path_source(loading.path, loading.hash())
+    return None
 
 
 def _wait_for_server(timeout: float = 60) -> None:
@@ -67,7 +89,7 @@ def _wait_for_server(timeout: float = 60) -> None:
         time.sleep(0.01)
 
 
-def run(command: list[str], loading: Future | None = None,
+def run(command: list[str], loading: Loading | None = None,
         on_invalid: Callable[[object], int] = lambda loaded: 1) -> None:
     """Serve ``command`` (a ``python -m streamlit run SCRIPT FLAGS...`` list, see
     :func:`challengelab.cli.dashboard.streamlit_command`) in this process until the server stops.
@@ -77,6 +99,7 @@ def run(command: list[str], loading: Future | None = None,
     """
     if loading is not None:
         threading.Thread(target=_watch, args=(loading, on_invalid), name="challengelab-watch", daemon=True).start()
+    gc.disable()  # until the first page is prepared (see _warm), which turns it on again
     threading.Thread(target=_warm, args=(loading,), name=WARM_THREAD, daemon=True).start()
     from streamlit.web import cli as streamlit_cli
 
