@@ -1,31 +1,20 @@
 """The ``challengelab`` command line.
 
-Each command group lives in its own module and registers itself on :data:`app`; heavy libraries are imported
-inside the commands so that ``challengelab --help`` stays fast.
+Each command group lives in its own module and registers itself on the Typer app of
+:mod:`challengelab.cli.application`; heavy libraries are imported inside the commands so that
+``challengelab --help`` stays fast. ``challengelab.cli.app`` is that app with every command registered.
 """
 
 from __future__ import annotations
 
-import typer
+from challengelab.cli.application import main
 
-app = typer.Typer(
-    name="challengelab",
-    help="Meta-research on biomedical image analysis challenges: validate survey data, analyse what winners "
-         "do, rank challenge results with uncertainty, write reports, start the dashboard.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-)
-
-# Command modules register themselves on `app` when imported.
-from challengelab.cli import survey_commands as _survey_commands  # noqa: E402,F401
-from challengelab.cli import report as _report  # noqa: E402,F401
-from challengelab.cli import rank as _rank  # noqa: E402,F401
-from challengelab.cli import analyze as _analyze  # noqa: E402,F401
-from challengelab.cli import dashboard as _dashboard  # noqa: E402,F401
-from challengelab.cli import intake as _intake  # noqa: E402,F401
+__all__ = ["app", "main"]
 
 
-def main() -> None:
-    """Console entry point."""
-    app()
+def __getattr__(name: str):
+    if name == "app":
+        from challengelab.cli.application import load_commands
+
+        return load_commands()
+    raise AttributeError(f"module 'challengelab.cli' has no attribute {name!r}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from challengelab.cli import app
+from challengelab.cli.application import app
 from challengelab.cli._common import (
     DATA_HELP,
     FORCE_HELP,

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from challengelab.cli import app
+from challengelab.cli.application import app
 from challengelab.cli._common import DATA_HELP, LIMITS_HELP, console, errors, limits_or_exit, print_issues
 from challengelab.dashboard.launch import DATA_ENV, busy_port_hint, serve
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from challengelab.cli import app
+from challengelab.cli.application import app
 from challengelab.cli._common import console, errors, print_issues, warning_lines
 
 CODEBOOK_HELP = "Codebook name (bundled) or path of a .yaml/.json codebook."

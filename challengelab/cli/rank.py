@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from challengelab.cli import app
+from challengelab.cli.application import app
 from challengelab.cli._common import (
     FORCE_HELP,
     check_destination_or_exit,

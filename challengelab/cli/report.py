@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from challengelab.cli import app
+from challengelab.cli.application import app
 from challengelab.cli._common import (
     DATA_HELP,
     FORCE_HELP,
