@@ -96,25 +96,25 @@ def test_every_page_renders_with_banner_figures_and_downloads(page):
 def test_sidebar_offers_filters_and_min_cell():
     at = open_app()
     for column in state.FILTERS:
-        widget = at.multiselect(key=state.filter_key(column))
+        widget = at.pills(key=state.filter_key(column))
         assert widget.value == []  # empty = all
     assert at.number_input(key=state.MIN_CELL_KEY).value == 5
-    options = at.multiselect(key="filter_conference").options
+    options = at.pills(key="filter_conference").options
     assert set(options) == {"ISBI", "MICCAI"}
     assert "ISBI 17, MICCAI 63 tasks" in [c.value for c in at.sidebar.caption]
 
 
 def test_filters_narrow_each_other_with_counts():
     at = open_app()
-    at.multiselect(key="filter_conference").set_value(["ISBI"]).run()
+    at.pills(key="filter_conference").set_value(["ISBI"]).run()
     survey = challengelab.example_survey().filter(conference=["ISBI"])
     years = survey.tasks.merge(survey.challenges[["challenge_id", "year"]], on="challenge_id")["year"]
     counts = years.value_counts().sort_index()
-    assert [int(y) for y in at.multiselect(key="filter_year").options] == counts.index.tolist()
+    assert [int(y) for y in at.pills(key="filter_year").options] == counts.index.tolist()
     captions = [c.value for c in at.sidebar.caption]
     assert ", ".join(f"{y} {n}" for y, n in counts.items()) + " tasks" in captions
     # the conference filter itself still offers every conference (counts given the other filters)
-    assert set(at.multiselect(key="filter_conference").options) == {"ISBI", "MICCAI"}
+    assert set(at.pills(key="filter_conference").options) == {"ISBI", "MICCAI"}
     assert "ISBI 17, MICCAI 63 tasks" in captions
 
 
@@ -123,7 +123,7 @@ def test_filters_narrow_each_other_with_counts():
 
 def test_filter_changes_every_count_on_the_overview():
     at = open_app()
-    at.multiselect(key="filter_conference").set_value(["MICCAI"]).run()
+    at.pills(key="filter_conference").set_value(["MICCAI"]).run()
     no_exception(at)
     expected = challengelab.example_survey().filter(conference="MICCAI")
     metrics = {m.label: m.value for m in at.metric}
@@ -151,7 +151,7 @@ def test_a_page_that_stops_early_still_has_its_sidebar(page):
     at = open_app(page, filter_conference=["ISBI"], filter_task_category=["registration"])
     no_exception(at)
     assert "No tasks match the current filters" in texts(at.info)
-    assert at.multiselect(key="filter_conference").value == ["ISBI"]
+    assert at.pills(key="filter_conference").value == ["ISBI"]
     at.button(key="clear_filters").click().run()
     no_exception(at)
     assert charts(at)
@@ -183,10 +183,10 @@ def test_pages_without_winners_still_work(page):
 
 def test_clear_filters_button():
     at = open_app(filter_modality=["CT"])
-    assert at.multiselect(key="filter_modality").value == ["CT"]
+    assert at.pills(key="filter_modality").value == ["CT"]
     at.button[0].click().run()
     no_exception(at)
-    assert at.multiselect(key="filter_modality").value == []
+    assert at.pills(key="filter_modality").value == []
 
 
 def test_filter_applies_across_page_switches():
@@ -194,7 +194,7 @@ def test_filter_applies_across_page_switches():
     no_exception(at)
     at.switch_page(f"{VIEWS}/teams.py").run()
     no_exception(at)
-    assert at.multiselect(key="filter_conference").value == ["ISBI"]
+    assert at.pills(key="filter_conference").value == ["ISBI"]
     assert "Filtered" in texts(at.caption)
 
 
@@ -525,3 +525,31 @@ def test_data_without_any_responding_winner(monkeypatch, tmp_path):
         no_exception(at)
         if page in ("strategies", "teams", "models"):
             assert "No winning team answered" in texts(at.info)
+
+
+def test_a_filter_with_many_values_is_a_multiselect(monkeypatch, tmp_path):
+    """Pills while the data holds few values of a filter (the bundled data: every filter), a multiselect above
+    app.PILLS_MAX; the kind follows the whole data, so it stays while other filters narrow the choices."""
+    from challengelab.dashboard.app import PILLS_MAX
+    from challengelab.synthetic.survey import SimulationSettings, simulate_tables, simulation_metadata
+    from challengelab.survey.write import write_survey_workbook
+
+    settings = SimulationSettings(n_challenges=8, n_tasks=30, n_winning_respondents=10)
+    tables = simulate_tables(5, settings)
+    tables["tasks"]["modality"] = [f"modality {i % (PILLS_MAX + 3):02d}" for i in range(len(tables["tasks"]))]
+    path = write_survey_workbook(tmp_path / "many.xlsx", tables, metadata=simulation_metadata(5, settings))
+    monkeypatch.setenv(state.DATA_ENV, str(path))
+    at = open_app()
+    no_exception(at)
+    modality = at.multiselect(key="filter_modality")
+    assert len(modality.options) == PILLS_MAX + 3
+    assert at.pills(key="filter_conference").options  # the few-valued filters stay pills
+    conference = at.pills(key="filter_conference").options[0]
+    at.pills(key="filter_conference").set_value([conference]).run()
+    no_exception(at)
+    narrowed = at.multiselect(key="filter_modality")  # still a multiselect, with the values left
+    assert 0 < len(narrowed.options) <= PILLS_MAX  # fewer than the pills limit now; the kind stays
+    narrowed.set_value([narrowed.options[0]]).run()
+    no_exception(at)
+    survey = challengelab.load_survey(path).filter(conference=[conference], modality=[narrowed.options[0]])
+    assert {m.label: m.value for m in at.metric}["Tasks"] == str(len(survey.tasks))

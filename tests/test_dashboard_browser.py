@@ -14,6 +14,7 @@ from challengelab.dashboard.testing import (
     CHART,
     EXCEPTION,
     browser_skip_reason,
+    filter_pill,
     launch_chromium,
     serve,
     wait_charts,
@@ -82,9 +83,7 @@ def test_sidebar_filter_changes_the_page(tab, server):
     open_page(tab, server, "")
     wait_charts(tab, 3)
     sidebar = tab.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stMultiSelect").first.click()
-    tab.get_by_role("option", name="ISBI").click()
-    tab.keyboard.press("Escape")
+    filter_pill(tab, "Conference", "ISBI").click()
     wait_idle(tab)
     tab.get_by_text("Filtered — conference: ISBI").wait_for()
     wait_charts(tab, 3)
@@ -98,9 +97,7 @@ def test_sidebar_filter_changes_the_page(tab, server):
     clear.click()
     wait_idle(tab)
     tab.get_by_text("Filtered —").wait_for(state="detached")
-    sidebar.get_by_test_id("stMultiSelect").first.click()
-    tab.get_by_role("option", name="MICCAI").click()
-    tab.keyboard.press("Escape")
+    filter_pill(tab, "Conference", "MICCAI").click()
     wait_idle(tab)
     tab.get_by_text("Filtered — conference: MICCAI.").wait_for()
     assert tab.locator(EXCEPTION).count() == 0
@@ -166,10 +163,7 @@ def test_a_walk_through_every_page_makes_no_request_off_the_machine(chromium_bro
             if n_charts:
                 wait_charts(tab, n_charts)
             wait_idle(tab)
-        sidebar = tab.get_by_test_id("stSidebar")  # and a filter, so that every widget has been drawn
-        sidebar.get_by_test_id("stMultiSelect").first.click()
-        tab.get_by_role("option", name="ISBI").click()
-        tab.keyboard.press("Escape")
+        filter_pill(tab, "Conference", "ISBI").click()  # and a filter, so that every widget has been drawn
         wait_idle(tab)
         tab.wait_for_timeout(1000)  # late requests (favicon, fonts)
     finally:
@@ -190,10 +184,7 @@ def test_a_deep_link_reproduces_the_filters_and_the_numbers(chromium_browser, se
     tab = first.new_page()
     tab.set_default_timeout(60_000)
     open_page(tab, server, "strategies")
-    sidebar = tab.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stMultiSelect").nth(2).click()  # task category (a whole disclosure block)
-    tab.get_by_role("option", name="segmentation").click()
-    tab.keyboard.press("Escape")
+    filter_pill(tab, "Task category", "segmentation").click()  # a whole disclosure block
     wait_idle(tab)
     tab.get_by_text("Filtered — task category: segmentation").wait_for()
     option = tab.get_by_role("option", name="Fisher exact test")

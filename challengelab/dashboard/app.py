@@ -36,6 +36,9 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
 }
 
 
+#: A filter is drawn as pills up to this many values in the data, as a multiselect above it.
+PILLS_MAX = 12
+
 #: The app's icon: a file in the package, so that the browser never asks a font host for it (works offline).
 ICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 
@@ -85,11 +88,18 @@ def _sync_filter(column: str, counts: dict[object, int]) -> None:
         st.session_state[key] = [v for v in chosen if v in counts]
 
 
-def _filter_widget(column: str, label: str, counts: dict[object, int]) -> None:
+def _filter_widget(column: str, label: str, counts: dict[object, int], n_values: int) -> None:
+    """One filter: pills when the data holds at most :data:`PILLS_MAX` values for it (every choice in view, one
+    click each, and light for the browser to draw), else a multiselect; ``n_values`` is that number in the whole
+    data, so the widget's kind never changes while other filters narrow the choices."""
     # the counts go in a caption: option labels that change between reruns make the browser drop the next click
-    st.multiselect(label, list(counts), key=state.filter_key(column), placeholder="All",
-                   help="Leave empty for all values. The numbers below are the tasks each choice keeps, given the "
-                        "other filters.")
+    help_text = ("Choose none for all values. The numbers below are the tasks each choice keeps, given the other "
+                 "filters.")
+    if n_values <= PILLS_MAX:
+        st.pills(label, list(counts), selection_mode="multi", key=state.filter_key(column), format_func=ui.text,
+                 help=help_text)
+    else:
+        st.multiselect(label, list(counts), key=state.filter_key(column), placeholder="All", help=help_text)
     st.caption(", ".join(f"{ui.text(value)} {n}" for value, n in counts.items()) + " tasks" if counts
                else "no values")
 
@@ -100,6 +110,8 @@ class SidebarState:
 
     choices: dict[str, str]
     counts: dict[str, dict[object, int]]
+    #: how many values each filter has in the whole data (not narrowed by the other filters)
+    sizes: dict[str, int]
 
 
 def sidebar_state() -> SidebarState:
@@ -117,7 +129,8 @@ def sidebar_state() -> SidebarState:
         _sync_filter(column, counts[column])
     links.sync(state.MIN_CELL_KEY, "min_cell", kind="int", default=state.DEFAULT_MIN_CELL,
                options=lambda v: 1 <= v <= 100)
-    return SidebarState(choices, counts)
+    everything = state.filter_facets(source, tuple((column, ()) for column in state.FILTERS))
+    return SidebarState(choices, counts, {column: len(everything[column]) for column in state.FILTERS})
 
 
 def sidebar(settled: SidebarState) -> None:
@@ -133,7 +146,7 @@ def sidebar(settled: SidebarState) -> None:
             st.caption(markdown_literal(choices[next(iter(choices))]))
         st.markdown("### Filters")
         for column, label in state.FILTERS.items():
-            _filter_widget(column, label, settled.counts[column])
+            _filter_widget(column, label, settled.counts[column], settled.sizes[column])
         st.button("Clear filters", on_click=state.reset_filters, icon=":material/filter_alt_off:", key="clear_filters",
                   disabled=not any(v for _, v in state.current_filters()), width="stretch")
         st.markdown("### Privacy")
@@ -184,8 +197,8 @@ def run_page(page, settled: SidebarState) -> None:
     """The sidebar's widgets, then the page (which may stop early, :func:`challengelab.dashboard.ui.stop`).
 
     The widgets come first on purpose: drawn after the page, a filter chosen while a long page was still
-    running could be lost under load (seen in the deep-link browser test and the filter benchmark), which costs
-    more than the ~0.3 s the first chart gained."""
+    running could be lost under load (seen in the deep-link browser test and the filter benchmark); and drawing
+    the page first did not bring its first chart sooner (measured side by side)."""
     sidebar(settled)
     try:
         page.run()

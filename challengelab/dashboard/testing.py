@@ -117,6 +117,12 @@ def wait_charts(page, count: int = 1, timeout: float = 60_000) -> None:
     page.wait_for_function(f"document.querySelectorAll('{CHART}').length >= {count}", timeout=timeout)
 
 
+def filter_pill(page, label: str, value: str):
+    """The pill of ``value`` in the sidebar filter ``label`` (e.g. "Conference", "ISBI"); a click toggles it."""
+    return (page.get_by_test_id("stSidebar").get_by_role("toolbar", name=label)
+            .get_by_role("button", name=value, exact=True))
+
+
 _ARM = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   window.__clRan = false; window.__clDone = false;
