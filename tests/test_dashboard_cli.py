@@ -23,6 +23,8 @@ def execv(monkeypatch):
     calls = []
 
     def fake_run(args, loading=None, on_invalid=None):
+        if getattr(loading, "begin", None) is not None:
+            loading.begin()  # as the server's warm-up thread does for a small file
         if loading is not None and not loading.result().ok:
             raise SystemExit(on_invalid(loading.result()))
         calls.append((sys.executable, list(args)))
@@ -127,12 +129,37 @@ def test_preload_is_taken_by_the_app_and_keyed_by_content(small_workbook, tmp_pa
 
     from challengelab.dashboard import preload
 
-    loading = preload.start(small_workbook)
+    loading = preload.start(small_workbook, local_max_bytes=0)  # a worker process, whatever the size
     loaded = loading.result(timeout=120)
     assert loaded.ok and loaded.hash == preload.file_hash(small_workbook)
     assert preload.lookup(small_workbook, loaded.hash) is loaded
     assert preload.lookup(small_workbook, "other content") is None
     assert not any(child.pid == loading.pid for child in multiprocessing.active_children())  # it ended
+
+
+def test_a_small_file_is_read_in_the_server_when_the_warm_up_begins(small_workbook, tmp_path):
+    """Up to preload.LOCAL_MAX_BYTES the server reads the file itself, in the thread that calls begin() (its
+    warm-up); a thread that asks earlier (the invalid-file watcher, the first page) waits for that read."""
+    import threading
+
+    from challengelab.dashboard import preload
+
+    assert small_workbook.stat().st_size <= preload.LOCAL_MAX_BYTES
+    loading = preload.start(small_workbook)
+    assert isinstance(loading, preload.LocalLoading) and loading.pid is None
+    asked: list = []
+    early = threading.Thread(target=lambda: asked.append(preload.lookup(small_workbook,
+                                                                        preload.file_hash(small_workbook))))
+    early.start()
+    early.join(0.5)
+    assert early.is_alive() and not asked  # waits for begin()
+    loaded = loading.begin()
+    early.join(60)
+    assert loaded.ok and asked == [loaded] and loading.result() is loaded  # read once
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(small_workbook.read_bytes())
+    alone = preload.LocalLoading(str(copy), wait=0.05)  # nobody begins: read by the first to ask, after wait
+    assert alone.ok() and alone.hash() == loaded.hash
 
 
 def test_preload_worker_ends_when_the_server_is_gone(small_workbook):
@@ -144,7 +171,7 @@ def test_preload_worker_ends_when_the_server_is_gone(small_workbook):
     import time
 
     script = ("import os, sys; from challengelab.dashboard import preload; "
-              "print(preload.start(sys.argv[1]).pid, flush=True); os._exit(0)")
+              "print(preload.start(sys.argv[1], local_max_bytes=0).pid, flush=True); os._exit(0)")
     out = subprocess.run([sys.executable, "-c", script, str(small_workbook)], capture_output=True, text=True,
                          check=True, timeout=120)
     pid = int(out.stdout.split()[-1])

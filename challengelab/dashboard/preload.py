@@ -1,8 +1,8 @@
-"""Load a survey file once per file and server, in a separate process, while the server starts.
+"""Load a survey file once per file and server, while the server starts.
 
-``challengelab dashboard PATH`` calls :func:`start` before it starts Streamlit in the same process: a forked
-worker reads and validates PATH on the other CPU core while Streamlit imports and the browser downloads the app,
-and the app (:func:`challengelab.dashboard.state.current_source`) takes the result from :func:`lookup` instead
+``challengelab dashboard PATH`` calls :func:`start` before it starts Streamlit in the same process. A large PATH is
+read and validated by a forked worker on the other CPU core while Streamlit imports and the browser downloads the
+app; a small one (:data:`LOCAL_MAX_BYTES`) by the server's warm-up thread once the server listens. The app (:func:`challengelab.dashboard.state.current_source`) takes the result from :func:`lookup` instead
 of reading the file again. Results are keyed by the file's content hash (:func:`file_hash`), so an edited file is
 read again and an unchanged one never is.
 
@@ -35,7 +35,7 @@ class Loaded:
 
 
 _LOCK = threading.Lock()
-_JOBS: dict[str, Loading] = {}
+_JOBS: dict[str, Loading | LocalLoading] = {}
 _HASHES: dict[tuple, str] = {}
 
 
@@ -152,26 +152,77 @@ def _work(path: str, writer, reader) -> None:
         pass
 
 
-def start(path: str | Path) -> Loading:
-    """Load ``path`` in a forked worker process (one job, then it ends: it never outlives a stopped server by
-    more than the time the file takes to read). Call before the server's threads start.
+#: Files (or folders) up to this many bytes are read in the server process (:class:`LocalLoading`); larger ones by
+#: a forked worker (:class:`Loading`), so that the server stays responsive while they are read. Read in the server,
+#: a small file spares a second process importing pandas beside Streamlit's start: the first chart came about
+#: 0.15-0.2 s sooner (``bench_dashboard.py --only startup``, side by side).
+LOCAL_MAX_BYTES = 1_000_000
+
+
+class LocalLoading:
+    """A file small enough to be read in the server process (:func:`start`).
+
+    It is read by the thread that calls :meth:`begin` (the server's warm-up thread, once the server listens and
+    the first page's modules are imported, :mod:`challengelab.dashboard.server`); threads that ask before then
+    wait for it (at most ``wait`` seconds, then read it themselves). Same questions as :class:`Loading`.
+    """
+
+    pid = None  # no worker process
+
+    def __init__(self, path: str, wait: float = 30.0) -> None:
+        self.path = path
+        self._begun = threading.Event()
+        self._lock = threading.Lock()
+        self._loaded: Loaded | None = None
+        self._wait = wait
+
+    def begin(self) -> Loaded:
+        """Read the file now, in this thread."""
+        self._begun.set()
+        return self.result()
+
+    def result(self, timeout: float | None = None) -> Loaded:
+        """The :class:`Loaded` (``timeout`` is accepted for :class:`Loading`'s sake; the file is read here)."""
+        self._begun.wait(self._wait)
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = load(self.path)
+            return self._loaded
+
+    def ok(self, timeout: float | None = None) -> bool:
+        return self.result().ok
+
+    def hash(self, timeout: float | None = None) -> str:
+        return self.result().hash
+
+
+def start(path: str | Path, *, local_max_bytes: int = LOCAL_MAX_BYTES) -> Loading | LocalLoading:
+    """Load ``path``: up to ``local_max_bytes`` in the server process when it asks (:class:`LocalLoading`), else
+    in a forked worker process started now (one job, then it ends: it never outlives a stopped server by more
+    than the time the file takes to read). Call before the server's threads start.
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> bad = pathlib.Path(tempfile.mkdtemp(), "survey.txt")
     >>> _ = bad.write_text("not a survey")
-    >>> loading = start(bad)
+    >>> loading = start(bad, local_max_bytes=0)  # a worker, whatever the size
     >>> loading.ok(), len(loading.result().issues)
     (False, 1)
+    >>> start(bad).begin().ok  # small: read here
+    False
     """
     path = str(Path(path).resolve())
-    context = get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
-    process = context.Process(target=_work, args=(path, writer, reader), name="challengelab-preload", daemon=True)
-    process.start()
-    writer.close()  # the worker holds the only writing end: its exit ends the pipe
-    loading = Loading(path, reader, process)
+    if sum(size for _name, size, _mtime in _stamp(Path(path))) <= local_max_bytes:
+        loading: Loading | LocalLoading = LocalLoading(path)
+    else:
+        context = get_context("fork")
+        reader, writer = context.Pipe(duplex=False)
+        process = context.Process(target=_work, args=(path, writer, reader), name="challengelab-preload",
+                                  daemon=True)
+        process.start()
+        writer.close()  # the worker holds the only writing end: its exit ends the pipe
+        loading = Loading(path, reader, process)
     with _LOCK:
         _JOBS[path] = loading
     return loading

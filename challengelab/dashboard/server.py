@@ -17,10 +17,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from challengelab.dashboard.preload import Loading
+    from challengelab.dashboard.preload import Loading, LocalLoading
 
 
-def _watch(loading: Loading, on_invalid: Callable[[object], int]) -> None:
+def _watch(loading: Loading | LocalLoading, on_invalid: Callable[[object], int]) -> None:
     if loading.ok() is False:
         exit_process(on_invalid(loading.result()))  # nothing to save: stop the server and this process
 
@@ -34,7 +34,7 @@ def _quiet_warm_up(record: logging.LogRecord) -> bool:
     return WARM_THREAD not in record.getMessage()
 
 
-def _warm(loading: Loading | None, settle: float = 3.0) -> None:
+def _warm(loading: Loading | LocalLoading | None, settle: float = 3.0) -> None:
     """Once the server serves: import what the first page needs and compute its overview (while the browser is
     still loading the app), so that the first session finds both ready. The next page's work (the strategy
     tests: scipy, statsmodels) waits until the first script run has ended and ``settle`` seconds more, so that
@@ -46,7 +46,11 @@ def _warm(loading: Loading | None, settle: float = 3.0) -> None:
     _wait_for_server()
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet_warm_up)
     try:
-        warm_imports()
+        try:
+            warm_imports()
+        finally:
+            if getattr(loading, "begin", None) is not None:
+                loading.begin()  # a small file is read here, now that the server listens (preload.LocalLoading)
         source = _warm_source(loading)
         if source is None:
             return
@@ -66,7 +70,7 @@ def _warm(loading: Loading | None, settle: float = 3.0) -> None:
         pass
 
 
-def _warm_source(loading: Loading | None):
+def _warm_source(loading: Loading | LocalLoading | None):
     """The data source the first page will show (None when the file given is invalid)."""
     from challengelab.dashboard import state
 
@@ -89,7 +93,7 @@ def _wait_for_server(timeout: float = 60) -> None:
         time.sleep(0.01)
 
 
-def run(command: list[str], loading: Loading | None = None,
+def run(command: list[str], loading: Loading | LocalLoading | None = None,
         on_invalid: Callable[[object], int] = lambda loaded: 1) -> None:
     """Serve ``command`` (a ``python -m streamlit run SCRIPT FLAGS...`` list, see
     :func:`challengelab.cli.dashboard.streamlit_command`) in this process until the server stops.
