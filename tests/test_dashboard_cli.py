@@ -23,8 +23,8 @@ def execv(monkeypatch):
     calls = []
 
     def fake_run(args, loading=None, on_invalid=None):
-        if getattr(loading, "begin", None) is not None:
-            loading.begin()  # as the server's warm-up thread does for a small file
+        if loading is not None:
+            loading.begin()  # as the server's warm-up thread does (a small file is read then)
         if loading is not None and not loading.result().ok:
             raise SystemExit(on_invalid(loading.result()))
         calls.append((sys.executable, list(args)))

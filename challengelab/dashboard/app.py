@@ -93,13 +93,13 @@ def _filter_widget(column: str, label: str, counts: dict[object, int], n_values:
     click each, and light for the browser to draw), else a multiselect; ``n_values`` is that number in the whole
     data, so the widget's kind never changes while other filters narrow the choices."""
     # the counts go in a caption: option labels that change between reruns make the browser drop the next click
+    key = state.filter_key(column)
     help_text = ("Choose none for all values. The numbers below are the tasks each choice keeps, given the other "
                  "filters.")
     if n_values <= PILLS_MAX:
-        st.pills(label, list(counts), selection_mode="multi", key=state.filter_key(column), format_func=ui.text,
-                 help=help_text)
+        st.pills(label, list(counts), selection_mode="multi", key=key, format_func=ui.text, help=help_text)
     else:
-        st.multiselect(label, list(counts), key=state.filter_key(column), placeholder="All", help=help_text)
+        st.multiselect(label, list(counts), key=key, placeholder="All", help=help_text)
     st.caption(", ".join(f"{ui.text(value)} {n}" for value, n in counts.items()) + " tasks" if counts
                else "no values")
 

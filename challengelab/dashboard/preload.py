@@ -120,6 +120,9 @@ class Loading:
                 self._process.join()
             return self._answer
 
+    def begin(self) -> None:
+        """Nothing to do: the worker has been reading since :func:`start` (see :meth:`LocalLoading.begin`)."""
+
     def ok(self, timeout: float | None = None) -> bool | None:
         """Whether the file is valid (waits for the worker); None when the worker gave no answer."""
         return self._receive(timeout)[0]
@@ -177,7 +180,7 @@ class LocalLoading:
         self._wait = wait
 
     def begin(self) -> Loaded:
-        """Read the file now, in this thread."""
+        """Read the file now, in this thread (the server's warm-up calls it on either kind of loading)."""
         self._begun.set()
         return self.result()
 

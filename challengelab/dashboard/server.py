@@ -1,8 +1,9 @@
 """Run the dashboard's Streamlit server inside the calling process (``challengelab dashboard``).
 
 Running in-process (rather than starting ``python -m streamlit`` anew) lets the file given on the command line be
-read once, by a worker started before Streamlit (:mod:`challengelab.dashboard.preload`), and lets the imports the
-first page needs happen while the browser is still downloading the app. Stopping the command stops the server:
+read once while the server starts (:mod:`challengelab.dashboard.preload`: a small file by the warm-up thread, a
+large one by a worker started before Streamlit), and lets the imports the first page needs happen while the browser
+is still downloading the app. Stopping the command stops the server:
 there is no second process to orphan.
 """
 
@@ -49,7 +50,7 @@ def _warm(loading: Loading | LocalLoading | None, settle: float = 3.0) -> None:
         try:
             warm_imports()
         finally:
-            if getattr(loading, "begin", None) is not None:
+            if loading is not None:
                 loading.begin()  # a small file is read here, now that the server listens (preload.LocalLoading)
         source = _warm_source(loading)
         if source is None:

@@ -17,9 +17,6 @@ import pandas as pd
 
 from challengelab.tables.format import Kind, column_kind, format_cell, human_header
 
-#: How a column is shown: the kinds of :mod:`challengelab.tables.format` (``int`` counts, ``share`` 0-1 shown as
-#: percent, ``p`` p-values, ``ratio`` odds ratios, ``num``, ``text``) plus ``percent`` (already 0-100).
-
 
 @dataclass
 class Paragraph:

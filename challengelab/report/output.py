@@ -158,7 +158,7 @@ class _PdfPrinter:
     page ``layout`` is printed instead (it draws the figures itself).
     """
 
-    def __init__(self, report: Report, layout: Path, target: Path, scratch: Path, browser: HeadlessChromium | None):
+    def __init__(self, report: Report, layout: Path, target: Path, scratch: Path, browser: HeadlessChromium):
         self.report, self.layout, self.target, self.scratch, self.browser = report, layout, target, scratch, browser
         self.outcome: dict[str, object] = {}
         self.thread = threading.Thread(target=self._print, name="challengelab-pdf", daemon=True)
@@ -168,11 +168,8 @@ class _PdfPrinter:
         from challengelab.report.pdf import PageNumbers, PdfError, count_pages, print_pdf
 
         try:
-            if self.browser is None:
-                source, pages = self.layout, None
-            else:
-                pages = PageNumbers(self.browser, self.layout)
-                source = self._page_for_print()
+            pages = PageNumbers(self.browser, self.layout)
+            source = self._page_for_print()
             self.outcome["pages"] = count_pages(print_pdf(source, self.target, browser=self.browser, pages=pages))
         except PdfError as exc:
             self.outcome["skipped"] = str(exc)
@@ -207,7 +204,8 @@ class _PdfPrinter:
 
 def _start_html_and_pdf(report: Report, formats: Sequence[str], staging: Path, scratch: Path,
                         step: Callable[[str], None], browser: HeadlessChromium | None) -> _PdfPrinter | None:
-    """Write the HTML (to the report, or to scratch when only the PDF needs it) and start printing the PDF."""
+    """Write the HTML (to the report, or to scratch when only the PDF needs it) and start printing the PDF
+    (``browser`` is then the one :func:`report_browser` started, as it does whenever the PDF is asked for)."""
     from challengelab.report.html_page import render_html
 
     if "html" not in formats and "pdf" not in formats:
